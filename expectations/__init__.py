@@ -1,0 +1,1 @@
+"""Great Expectations suites (one per feed, one per published mart) and the code that runs them."""

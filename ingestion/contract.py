@@ -1,0 +1,245 @@
+"""The feed contract (../shared/spec/feeds.md) as data: feeds, columns, Chinese labels, types.
+
+Everything that reads, validates, loads or generates a feed takes its column list from here, so a
+column is named once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+FEEDS = (
+    "schools",
+    "enrollment",
+    "teachers",
+    "facilities",
+    "finance",
+    "county_finance",
+    "county_submission",
+)
+EXTENSIONS = ("csv", "xlsx", "parquet")
+
+# Feeds keyed by school: their school_id must exist in the year's `schools` feed.
+SCHOOL_CHILD_FEEDS = ("enrollment", "teachers", "facilities", "finance")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    kind: str  # text | int | num | bool | enum
+    required: bool = False  # a blank cell breaks the row
+    min_value: float | None = None
+    min_exclusive: bool = False
+    values: tuple[str, ...] = ()  # enum: accepted canonical values
+    pattern: str | None = None  # text: a full-match regular expression
+
+    @property
+    def sql_type(self) -> str:
+        return {"int": "BIGINT", "num": "DOUBLE", "bool": "BOOLEAN"}.get(self.kind, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    optional_columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return self.columns + self.optional_columns
+
+    def column(self, name: str) -> Column:
+        for c in self.all_columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _count(name: str, zh: str, required: bool = False) -> Column:
+    return Column(name, zh, "int", required=required, min_value=0)
+
+
+def _amount(name: str, zh: str, required: bool = False, positive: bool = False) -> Column:
+    return Column(name, zh, "num", required=required, min_value=0, min_exclusive=positive)
+
+
+SCHOOL_ID = Column("school_id", "学校标识码", "text", required=True, pattern=r"\d{10}")
+COUNTY_CODE = Column("county_code", "县级单位代码", "text", required=True, pattern=r"[0-9A-Za-z]{6,12}")
+
+# Canonical school types, with every spelling the contract accepts (Chinese, English).
+SCHOOL_TYPES: dict[str, tuple[str, ...]] = {
+    "primary": ("小学", "primary", "primary school"),
+    "teaching_point": ("小学教学点", "教学点", "teaching point", "teaching_point"),
+    "junior": ("初级中学", "初中", "junior", "junior secondary school", "junior middle school"),
+    "nine_year": ("九年一贯制学校", "九年一贯制", "nine-year school", "nine_year"),
+    "vocational_junior": ("职业初中", "vocational junior", "vocational_junior"),
+    "complete_secondary": ("完全中学", "complete secondary school", "complete_secondary"),
+    "twelve_year": ("十二年一贯制学校", "十二年一贯制", "twelve-year school", "twelve_year"),
+    "special": ("特殊教育学校", "special education school", "special"),
+}
+STAGES: dict[str, tuple[str, ...]] = {
+    "primary": ("小学", "primary"),
+    "junior": ("初中", "junior"),
+    "senior": ("高中", "senior"),
+}
+# Stages a school of each type may report (rule `stage_for_type`).
+STAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "primary": ("primary",),
+    "teaching_point": ("primary",),
+    "junior": ("junior",),
+    "nine_year": ("primary", "junior"),
+    "vocational_junior": ("junior",),
+    "complete_secondary": ("junior", "senior"),
+    "twelve_year": ("primary", "junior", "senior"),
+    "special": ("primary", "junior", "senior"),
+}
+URBAN_RURAL_CODES = ("111", "112", "121", "122", "123", "210", "220")
+TRUE_VALUES = ("1", "true", "t", "yes", "y", "是")
+FALSE_VALUES = ("0", "false", "f", "no", "n", "否")
+
+# Every feed may carry this flag; the generator sets it so synthetic data is labelled everywhere.
+SYNTHETIC = Column("synthetic", "合成数据", "bool")
+
+FEED_SPECS: dict[str, Feed] = {
+    "schools": Feed(
+        "schools",
+        "学校基本情况",
+        (
+            SCHOOL_ID,
+            Column("school_name", "学校名称", "text", required=True),
+            COUNTY_CODE,
+            Column("county_name", "县级单位名称", "text", required=True),
+            Column("school_type", "办学类型", "enum", required=True, values=tuple(SCHOOL_TYPES)),
+            Column("parent_school_id", "所属学校标识码", "text", pattern=r"\d{10}"),
+            Column("urban_rural", "城乡分类代码", "enum", values=URBAN_RURAL_CODES),
+            Column("is_private", "是否民办", "bool"),
+            Column("is_boarding", "是否寄宿制", "bool"),
+        ),
+        key=("school_id",),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "enrollment": Feed(
+        "enrollment",
+        "学生与班级",
+        (
+            SCHOOL_ID,
+            Column("stage", "学段", "enum", required=True, values=tuple(STAGES)),
+            _count("students", "在校生数", required=True),
+            _count("classes", "班数", required=True),
+            _count("classes_over_45", "45人以上班数"),
+            _count("classes_over_50", "50人以上班数"),
+            _count("entrants", "招生数"),
+            _count("final_grade_students", "毕业年级在校生数"),
+            _count("migrant_students", "随迁子女在校生数"),
+        ),
+        key=("school_id", "stage"),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "teachers": Feed(
+        "teachers",
+        "专任教师",
+        (
+            SCHOOL_ID,
+            Column("stage", "学段", "enum", required=True, values=tuple(STAGES)),
+            _count("full_time_teachers", "专任教师数", required=True),
+            _count("qual_postgraduate", "研究生学历", required=True),
+            _count("qual_bachelor", "本科学历", required=True),
+            _count("qual_associate", "专科学历", required=True),
+            _count("qual_below_associate", "高中阶段及以下学历", required=True),
+            _count("title_intermediate_plus", "中级及以上职称"),
+            _count("pe_teachers", "体育专任教师"),
+            _count("music_teachers", "音乐专任教师"),
+            _count("art_teachers", "美术专任教师"),
+            _count("backbone_teachers", "县级以上骨干教师"),
+            _count("certified_teachers", "持有教师资格证"),
+            _count("training_360h_completed", "完成五年360学时培训"),
+        ),
+        key=("school_id", "stage"),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "facilities": Feed(
+        "facilities",
+        "办学条件",
+        (
+            SCHOOL_ID,
+            _amount("teaching_aux_area_m2", "教学及辅助用房面积"),
+            _amount("indoor_sports_area_m2", "室内体育用房面积"),
+            _amount("sports_ground_area_m2", "运动场地面积"),
+            _amount("equipment_value_10k_yuan", "教学仪器设备资产值（万元）"),
+            _count("multimedia_classrooms", "网络多媒体教室数"),
+            _count("computers", "教学用计算机数"),
+            _count("books", "图书（册）"),
+            _count("music_rooms", "音乐专用教室数"),
+            _amount("music_room_min_area_m2", "音乐专用教室最小面积"),
+            _count("art_rooms", "美术专用教室数"),
+            _amount("art_room_min_area_m2", "美术专用教室最小面积"),
+        ),
+        key=("school_id",),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "finance": Feed(
+        "finance",
+        "学校经费",
+        (
+            SCHOOL_ID,
+            _amount("public_funds_budget_yuan", "公用经费预算"),
+            _amount("public_funds_yuan", "公用经费支出"),
+            _count("funded_students", "核定公用经费学生数"),
+            _amount("teacher_training_funds_yuan", "教师培训经费"),
+        ),
+        key=("school_id",),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "county_finance": Feed(
+        "county_finance",
+        "县级经费",
+        (
+            COUNTY_CODE,
+            _amount("teacher_avg_salary_yuan", "义务教育教师年平均工资", positive=True),
+            _amount("civil_servant_avg_salary_yuan", "当地公务员年平均工资", positive=True),
+        ),
+        key=("county_code",),
+        optional_columns=(SYNTHETIC,),
+    ),
+    "county_submission": Feed(
+        "county_submission",
+        "县级自评填报",
+        (
+            COUNTY_CODE,
+            Column("item_code", "指标代码", "text", required=True, pattern=r"[A-Z][A-Z0-9_]*"),
+            Column("value", "值", "text"),
+            Column("evidence", "佐证材料", "text"),
+        ),
+        key=("county_code", "item_code"),
+        optional_columns=(SYNTHETIC,),
+    ),
+}
+
+
+def normalize_header(text: object) -> str:
+    """A header as compared: NFKC (full-width → half-width), no whitespace, lower case."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return "".join(s.split()).lower()
+
+
+def header_map(feed: str) -> dict[str, str]:
+    """Normalized header (canonical or Chinese) → canonical column name."""
+    out: dict[str, str] = {}
+    for col in FEED_SPECS[feed].all_columns:
+        out[normalize_header(col.name)] = col.name
+        out[normalize_header(col.zh)] = col.name
+    return out
+
+
+def enum_map(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Normalized spelling → canonical code."""
+    out: dict[str, str] = {}
+    for code, spellings in values.items():
+        out[normalize_header(code)] = code
+        for s in spellings:
+            out[normalize_header(s)] = code
+    return out

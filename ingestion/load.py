@@ -1,0 +1,176 @@
+"""Write a year of one feed into the working DuckDB: `raw_<feed>`, `quarantine_<feed>`, `feed_loads`.
+
+Each call replaces exactly that year's rows, in one transaction. Values reach DuckDB as registered
+DataFrames, never as SQL text; table names come from the contract only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion.contract import FEED_SPECS, FEEDS
+from ingestion.readers import find_feed_file, read_feed_file
+from ingestion.validate import SchoolsReference, ValidatedFeed, validate_feed
+
+META_COLUMNS = {
+    "_county_code": "VARCHAR",
+    "_source_file": "VARCHAR",
+    "_row_number": "BIGINT",
+    "_row_hash": "VARCHAR",
+    "_quarantined": "BOOLEAN",
+    "_delivered": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+}
+QUARANTINE_COLUMNS = {
+    "year": "INTEGER",
+    "_source_file": "VARCHAR",
+    "_row_number": "BIGINT",
+    "_row_hash": "VARCHAR",
+    "county_code": "VARCHAR",
+    "key_value": "VARCHAR",
+    "column_name": "VARCHAR",
+    "rule": "VARCHAR",
+    "message": "VARCHAR",
+    "_delivered": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+}
+FEED_LOADS_COLUMNS = {
+    "year": "INTEGER",
+    "feed": "VARCHAR",
+    "status": "VARCHAR",  # loaded | absent
+    "source_file": "VARCHAR",
+    "encoding": "VARCHAR",
+    "rows_delivered": "BIGINT",
+    "rows_quarantined": "BIGINT",
+    "violations": "BIGINT",
+    "extra_columns": "VARCHAR",
+    "notes": "VARCHAR",
+    "loaded_at": "TIMESTAMP",
+}
+
+
+@dataclass
+class FeedLoadSummary:
+    feed: str
+    year: int
+    status: str
+    source_file: str | None = None
+    encoding: str | None = None
+    rows_delivered: int = 0
+    rows_quarantined: int = 0
+    violations: int = 0
+    rules_broken: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    first_violations: list[str] = field(default_factory=list)
+
+
+def table_name(kind: str, feed: str) -> str:
+    """`raw_<feed>` or `quarantine_<feed>`; only contract names ever reach SQL text."""
+    if kind not in ("raw", "quarantine") or feed not in FEEDS:
+        raise ValueError(f"no landing table {kind}_{feed}")
+    return f"{kind}_{feed}"
+
+
+def _ddl(columns: dict[str, str]) -> str:
+    return ", ".join(f'"{k}" {v}' for k, v in columns.items())
+
+
+def raw_columns(feed: str) -> dict[str, str]:
+    cols = {"year": "INTEGER"}
+    cols.update({c.name: c.sql_type for c in FEED_SPECS[feed].all_columns})
+    cols.update(META_COLUMNS)
+    return cols
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every landing table (empty) so dbt sources exist even for a feed never delivered."""
+    for feed in FEEDS:
+        con.execute(f"create table if not exists raw_{feed} ({_ddl(raw_columns(feed))})")
+        con.execute(f"create table if not exists quarantine_{feed} ({_ddl(QUARANTINE_COLUMNS)})")
+    con.execute(f"create table if not exists feed_loads ({_ddl(FEED_LOADS_COLUMNS)})")
+
+
+def schools_reference(con: duckdb.DuckDBPyConnection, year: int) -> SchoolsReference:
+    df = con.execute(
+        "select school_id, county_code, school_type, _quarantined from raw_schools where year = ? "
+        "order by _row_number",
+        [year],
+    ).df()
+    if df.empty:
+        return SchoolsReference.empty()
+    return SchoolsReference.from_schools(df)
+
+
+def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: ValidatedFeed | None,
+               summary: FeedLoadSummary, loaded_at: dt.datetime) -> None:
+    """Replace `year` of raw_<feed>, quarantine_<feed> and the feed's feed_loads row, atomically."""
+    ensure_tables(con)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table_name('raw', feed)} where year = ?", [year])  # noqa: S608
+        con.execute(f"delete from {table_name('quarantine', feed)} where year = ?", [year])  # noqa: S608
+        con.execute("delete from feed_loads where year = ? and feed = ?", [year, feed])
+        if validated is not None and len(validated.typed):
+            raw = validated.typed.copy()
+            raw.insert(0, "year", year)
+            raw["_source_file"] = summary.source_file
+            raw["_loaded_at"] = loaded_at
+            cols = list(raw_columns(feed))
+            rel = con.from_df(raw[cols])
+            rel.insert_into(table_name("raw", feed))
+        if validated is not None and len(validated.violations):
+            q = validated.violations.copy()
+            by_row = validated.typed.set_index("_row_number")
+            q["year"] = year
+            q["_source_file"] = summary.source_file
+            q["_row_hash"] = q["_row_number"].map(by_row["_row_hash"])
+            q["_delivered"] = q["_row_number"].map(by_row["_delivered"])
+            q["_loaded_at"] = loaded_at
+            q = q.astype({"column_name": object, "county_code": object, "key_value": object})
+            con.from_df(q[list(QUARANTINE_COLUMNS)]).insert_into(table_name("quarantine", feed))
+        log = pd.DataFrame([{
+            "year": year, "feed": feed, "status": summary.status, "source_file": summary.source_file,
+            "encoding": summary.encoding, "rows_delivered": summary.rows_delivered,
+            "rows_quarantined": summary.rows_quarantined, "violations": summary.violations,
+            "extra_columns": None, "notes": "; ".join(summary.notes) or None, "loaded_at": loaded_at,
+        }]).astype({"extra_columns": object, "notes": object, "source_file": object, "encoding": object})
+        con.from_df(log[list(FEED_LOADS_COLUMNS)]).insert_into("feed_loads")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, feed: str,
+                loaded_at: dt.datetime | None = None) -> FeedLoadSummary:
+    """Read, validate and load one feed for one year. Raises FeedFileError for an unusable file."""
+    loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ensure_tables(con)
+    path = find_feed_file(landing, year, feed)
+    if path is None:
+        summary = FeedLoadSummary(feed=feed, year=year, status="absent",
+                                  notes=[f"no {feed}.csv/.xlsx/.parquet in {Path(landing) / str(year)}"])
+        write_feed(con, year, feed, None, summary, loaded_at)
+        return summary
+    delivered = read_feed_file(feed, path)
+    ref = schools_reference(con, year) if feed != "schools" else None
+    validated = validate_feed(delivered, ref)
+    rel_path = str(path.relative_to(Path(landing).resolve()))
+    vio = validated.violations
+    summary = FeedLoadSummary(
+        feed=feed, year=year, status="loaded", source_file=rel_path, encoding=delivered.encoding,
+        rows_delivered=len(validated.typed), rows_quarantined=int(validated.typed["_quarantined"].sum()),
+        violations=len(vio), rules_broken=vio["rule"].value_counts().to_dict() if len(vio) else {},
+        notes=validated.notes,
+        first_violations=[f"{rel_path} row {r._row_number}, column {r.column_name}: [{r.rule}] {r.message}"
+                          for r in vio.head(5).itertuples()],
+    )
+    if delivered.extra_columns:
+        summary.notes = validated.notes
+    write_feed(con, year, feed, validated, summary, loaded_at)
+    return summary

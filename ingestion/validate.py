@@ -1,0 +1,247 @@
+"""Enforce the feed contract on a delivered feed: coerce types, apply the row rules.
+
+A row that breaks a rule is kept (raw) and quarantined with the rule, column and a message; a
+column that is wrong as a whole (not one value of it parses) fails the file. Vectorised with
+pandas: rules are masks over the whole frame, never a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ingestion.contract import (
+    FALSE_VALUES,
+    FEED_SPECS,
+    SCHOOL_CHILD_FEEDS,
+    SCHOOL_TYPES,
+    STAGES,
+    STAGES_BY_TYPE,
+    TRUE_VALUES,
+    Column,
+    enum_map,
+    normalize_header,
+)
+from ingestion.readers import DeliveredFeed, FeedFileError
+
+VIOLATION_COLUMNS = ["_row_number", "column_name", "rule", "message"]
+
+
+@dataclass
+class SchoolsReference:
+    """What child feeds are checked against: every delivered school row with a usable id."""
+
+    county_by_school: pd.Series  # school_id → county_code (all delivered rows, first wins)
+    type_by_school: pd.Series  # school_id → canonical school_type (valid rows only)
+
+    @classmethod
+    def empty(cls) -> SchoolsReference:
+        return cls(pd.Series(dtype=object), pd.Series(dtype=object))
+
+    @classmethod
+    def from_schools(cls, typed: pd.DataFrame) -> SchoolsReference:
+        ids = typed[typed["school_id"].notna()]
+        county = ids.drop_duplicates("school_id").set_index("school_id")["county_code"]
+        valid = ids[~ids["_quarantined"]]
+        types = valid.set_index("school_id")["school_type"]
+        return cls(county, types)
+
+
+@dataclass
+class ValidatedFeed:
+    feed: str
+    typed: pd.DataFrame  # canonical typed columns + _row_number, _row_hash, _quarantined, _delivered, county_code
+    violations: pd.DataFrame  # _row_number, column_name, rule, message, county_code, school_id
+    notes: list[str]
+
+
+def _nfkc(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v)
+
+
+class _Violations:
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series, column: str | None, rule: str, message: str | pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        part = pd.DataFrame({
+            "_row_number": self.frame.loc[mask, "_row_number"].to_numpy(),
+            "column_name": column,
+            "rule": rule,
+            "message": message[mask].to_numpy() if isinstance(message, pd.Series) else message,
+        })
+        self.parts.append(part)
+
+    def result(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=VIOLATION_COLUMNS)
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Series:
+    blank = text.isna() | (text.astype(str).str.strip() == "")
+    if col.required:
+        v.add(blank, col.name, "required", f"{col.name} ({col.zh}) is blank")
+    if col.kind in ("int", "num"):
+        cleaned = _nfkc(text.astype(str)).str.replace(",", "", regex=False)
+        values = pd.to_numeric(cleaned.where(~blank), errors="coerce")
+        bad = ~blank & values.isna()
+        if bad.any() and bad.sum() == (~blank).sum():
+            rows = text.index[bad][:5]
+            raise FeedFileError(path, "wrong_type", f"no value of column '{col.name}' is a number "
+                                f"(e.g. {text.loc[rows[0]]!r})", column=col.name, rows=[int(r) for r in rows])
+        v.add(bad, col.name, "not_a_number", "'" + text.astype(str) + "' is not a number")
+        if col.kind == "int":
+            frac = values.notna() & (values % 1 != 0)
+            v.add(frac, col.name, "not_an_integer", "'" + text.astype(str) + "' is not a whole number")
+        if col.min_value is not None:
+            low = values <= col.min_value if col.min_exclusive else values < col.min_value
+            rule = "not_positive" if col.min_exclusive else "negative"
+            v.add(low, col.name, rule, f"{col.name} must be {'>' if col.min_exclusive else '≥'} {col.min_value:g}, got "
+                  + values.astype(str))
+        return values.astype("Int64") if col.kind == "int" else values.astype("Float64")
+    if col.kind == "bool":
+        norm = text.astype(str).map(normalize_header)
+        out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        out[norm.isin(TRUE_VALUES)] = True
+        out[norm.isin(FALSE_VALUES)] = False
+        bad = ~blank & out.isna()
+        v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str) + "' is not one of 1/0, true/false, 是/否, Y/N")
+        return out
+    if col.kind == "enum":
+        mapping = enum_map({"school_type": SCHOOL_TYPES, "stage": STAGES}.get(col.name, {x: () for x in col.values}))
+        out = text.astype(str).map(normalize_header).map(mapping)
+        bad = ~blank & out.isna()
+        v.add(bad, col.name, "invalid_value",
+              "'" + text.astype(str) + f"' is not an accepted {col.name}")
+        return out.where(~blank, None).astype(object)
+    # text
+    out = text.astype(str).str.strip()
+    if col.pattern:
+        out = _nfkc(out)
+        pat = re.compile(col.pattern)
+        bad = ~blank & ~out.map(lambda s: bool(pat.fullmatch(s)))
+        v.add(bad, col.name, "format", "'" + out + f"' does not match the format {col.pattern}")
+    return out.where(~blank, None).astype(object)
+
+
+def _row_rules(feed: str, t: pd.DataFrame, v: _Violations, ref: SchoolsReference) -> None:
+    spec = FEED_SPECS[feed]
+    key_ok = pd.concat([t[k].notna() for k in spec.key], axis=1).all(axis=1)
+    dup = key_ok & t.duplicated(list(spec.key), keep=False)
+    v.add(dup, "+".join(spec.key), "duplicate_key",
+          f"{'+'.join(spec.key)} appears more than once in the file; every copy is held back")
+
+    if feed == "teachers":
+        parts = t["qual_postgraduate"] + t["qual_bachelor"] + t["qual_associate"] + t["qual_below_associate"]
+        v.add(parts != t["full_time_teachers"], "qual_*", "qualification_parts_sum",
+              "qualification counts add up to " + parts.astype(str) + ", not full_time_teachers "
+              + t["full_time_teachers"].astype(str))
+        subject = t["pe_teachers"].fillna(0) + t["music_teachers"].fillna(0) + t["art_teachers"].fillna(0)
+        v.add(subject > t["full_time_teachers"], "pe_teachers+music_teachers+art_teachers",
+              "subject_teachers_exceed_total", "PE + music + art teachers exceed full_time_teachers")
+        for c in ("title_intermediate_plus", "backbone_teachers", "certified_teachers", "training_360h_completed"):
+            v.add(t[c] > t["full_time_teachers"], c, "exceeds_full_time_teachers",
+                  f"{c} exceeds full_time_teachers")
+    if feed == "enrollment":
+        v.add(t["classes_over_45"] > t["classes"], "classes_over_45", "class_counts_inconsistent",
+              "classes_over_45 exceeds classes")
+        v.add(t["classes_over_50"] > t["classes_over_45"], "classes_over_50", "class_counts_inconsistent",
+              "classes_over_50 exceeds classes_over_45")
+        v.add((t["students"] > 0) & (t["classes"] == 0), "classes", "no_classes",
+              "students are enrolled but classes is 0")
+        for c in ("entrants", "final_grade_students", "migrant_students"):
+            v.add(t[c] > t["students"], c, "exceeds_students", f"{c} exceeds students")
+    if feed == "facilities":
+        # Indoor sports rooms are part of the teaching & auxiliary floor area (R4 subtracts them).
+        v.add(t["indoor_sports_area_m2"] > t["teaching_aux_area_m2"], "indoor_sports_area_m2", "part_exceeds_total",
+              "indoor_sports_area_m2 exceeds teaching_aux_area_m2, of which it is a part")
+    if feed == "schools":
+        tp = t["school_type"] == "teaching_point"
+        v.add(tp & t["parent_school_id"].isna(), "parent_school_id", "teaching_point_without_parent",
+              "a teaching point (教学点) must name its parent school")
+        parents = t.drop_duplicates("school_id").set_index("school_id")
+        p_type = t["parent_school_id"].map(parents["school_type"])
+        p_county = t["parent_school_id"].map(parents["county_code"])
+        has_parent = tp & t["parent_school_id"].notna()
+        ok_parent = p_type.isin(["primary", "nine_year", "twelve_year"]) & (p_county == t["county_code"])
+        v.add(has_parent & ~ok_parent, "parent_school_id", "parent_not_found",
+              "parent school " + t["parent_school_id"].astype(str)
+              + " is not a primary/一贯制 school of the same county in this feed")
+    if feed in SCHOOL_CHILD_FEEDS and len(ref.county_by_school):
+        known = t["school_id"].isin(ref.county_by_school.index)
+        v.add(t["school_id"].notna() & ~known, "school_id", "orphan_school_id",
+              "school_id " + t["school_id"].astype(str) + " is not in the schools feed")
+        if "stage" in t.columns:
+            stype = t["school_id"].map(ref.type_by_school)
+            allowed = pd.Series([
+                (st is None or ty is None or not isinstance(ty, str) or st in STAGES_BY_TYPE.get(ty, ()))
+                for st, ty in zip(t["stage"], stype, strict=True)
+            ], index=t.index)
+            v.add(~allowed, "stage", "stage_for_type",
+                  "stage " + t["stage"].astype(str) + " is impossible for a school of type " + stype.astype(str))
+
+
+def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None) -> ValidatedFeed:
+    """Typed frame with `_quarantined` per row, and one violation record per broken rule."""
+    ref = ref or SchoolsReference.empty()
+    feed = delivered.feed
+    spec = FEED_SPECS[feed]
+    raw = delivered.frame
+    v = _Violations(raw)
+    typed = pd.DataFrame({"_row_number": raw["_row_number"].astype("int64")})
+    for col in spec.all_columns:
+        if col.name in raw.columns:
+            typed[col.name] = _coerce_column(col, raw[col.name], delivered.path, v)
+        else:
+            typed[col.name] = pd.Series(pd.NA, index=raw.index, dtype=object if col.sql_type == "VARCHAR" else None)
+    if delivered.ragged_rows:
+        rag = raw["_row_number"].isin(list(delivered.ragged_rows))
+        v.add(rag, None, "field_count",
+              raw["_row_number"].map(lambda n: f"row has {delivered.ragged_rows.get(n)} fields, "
+                                      f"the header has {len(raw.columns) - 1}"))
+    _row_rules(feed, typed, v, ref)
+
+    violations = v.result()
+    typed["_quarantined"] = typed["_row_number"].isin(violations["_row_number"])
+    data_cols = [c for c in raw.columns if c != "_row_number"]
+    delivered_cells = raw[data_cols].astype(str)
+    typed["_row_hash"] = pd.util.hash_pandas_object(delivered_cells, index=False).map(lambda h: f"{h:016x}").to_numpy()
+    typed["_delivered"] = delivered_cells.to_json(orient="records", lines=True, force_ascii=False).splitlines() \
+        if len(raw) else []
+
+    if "county_code" in typed.columns:
+        county = typed["county_code"]
+    else:
+        county = typed["school_id"].map(ref.county_by_school) if len(ref.county_by_school) else \
+            pd.Series(None, index=typed.index, dtype=object)
+    typed["_county_code"] = county.astype(object)
+    if len(violations):
+        by_row = typed.set_index("_row_number")
+        violations["county_code"] = violations["_row_number"].map(by_row["_county_code"])
+        violations["key_value"] = violations["_row_number"].map(
+            by_row[list(spec.key)].astype(str).agg("|".join, axis=1))
+    else:
+        violations["county_code"] = pd.Series(dtype=object)
+        violations["key_value"] = pd.Series(dtype=object)
+
+    notes = []
+    if delivered.extra_columns:
+        notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
+    if delivered.header_renames:
+        notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
+    typed["_quarantined"] = typed["_quarantined"].astype(bool)
+    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=notes)
+
+
+def numeric_columns(feed: str) -> list[str]:
+    return [c.name for c in FEED_SPECS[feed].all_columns if c.kind in ("int", "num")]
+
+

@@ -1,0 +1,29 @@
+"""The difference coefficients, computed in Python by `equity/` over every group at once."""
+
+import dagster as dg
+
+from orchestration.partitions import partition_years, single_run, yearly_partitions
+from orchestration.resources import JunhengConfig
+from orchestration.warehouse import write_county_coefficients
+
+
+@dg.asset(
+    key="county_coefficients",
+    deps=[dg.AssetKey("int_school_unit_indicators")],
+    partitions_def=yearly_partitions,
+    backfill_policy=single_run,
+    group_name="equity",
+    kinds={"python", "duckdb"},
+    description="差异系数: student-weighted CV per year × rule set × county × level × indicator, and COMPREHENSIVE.",
+)
+def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfig) -> dg.MaterializeResult:
+    years = partition_years(context)
+    with junheng.connect() as con:
+        result = write_county_coefficients(con, years)
+    per_indicator = result[result["indicator_code"] != "COMPREHENSIVE"]
+    return dg.MaterializeResult(metadata={
+        "groups": len(per_indicator),
+        "undefined": int(per_indicator["cv"].isna().sum()),
+        "counties": int(result["county_code"].nunique()),
+        "years": ", ".join(map(str, years)),
+    })

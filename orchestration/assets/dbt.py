@@ -1,0 +1,60 @@
+"""dbt models as Dagster assets, split around the Python coefficient step:
+seeds + staging + intermediate → county_coefficients (Python) → marts."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_args import dbt_build_args
+from orchestration.partitions import partition_years, single_run, yearly_partitions
+from orchestration.project import dbt_project
+from orchestration.resources import JunhengConfig
+
+
+class RunConfig(dg.Config):
+    """full_refresh: rebuild every year's models from the raw tables (dbt --full-refresh)."""
+
+    full_refresh: bool = False
+
+
+class JunhengTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "standards"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+translator = JunhengTranslator()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="resource_type:seed path:models/staging path:models/intermediate",
+    name="dbt_indicators",
+    partitions_def=yearly_partitions,
+    backfill_policy=single_run,
+    dagster_dbt_translator=translator,
+)
+def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
+                   config: RunConfig):
+    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
+    yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/marts",
+    name="dbt_marts",
+    partitions_def=yearly_partitions,
+    backfill_policy=single_run,
+    dagster_dbt_translator=translator,
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
+              config: RunConfig):
+    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
+    yield from dbt.cli(args, context=context).stream()

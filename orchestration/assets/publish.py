@@ -1,0 +1,52 @@
+"""The publish asset: runs only when every blocking check upstream passed (Dagster skips it
+otherwise), verifies that no check of this run failed, then replaces published.duckdb atomically."""
+
+import dagster as dg
+
+from orchestration.partitions import partition_years, single_run, yearly_partitions
+from orchestration.publish import PUBLISHED_TABLES, publish
+from orchestration.resources import JunhengConfig
+
+
+def run_check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, bool, str]]:
+    """(check, passed, description) of every asset check evaluated in the run."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000).records
+    out = []
+    for r in records:
+        data = r.event_log_entry.dagster_event.event_specific_data
+        name = f"{data.asset_key.to_user_string()}:{data.check_name}"
+        out.append((name, bool(data.passed), data.description or ""))
+    return out
+
+
+@dg.asset(
+    key="published_marts",
+    deps=[dg.AssetKey(t) for t in PUBLISHED_TABLES] + [dg.AssetKey("county_coefficients")],
+    partitions_def=yearly_partitions,
+    backfill_policy=single_run,
+    group_name="publish",
+    kinds={"duckdb"},
+    description="published.duckdb, the file BI tools read: replaced atomically, only after every check passed.",
+)
+def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -> dg.MaterializeResult:
+    years = partition_years(context)
+    outcomes = run_check_outcomes(context.instance, context.run_id)
+    failed = [f"{n}: {d}" for n, ok, d in outcomes if not ok]
+    if failed:
+        raise dg.Failure(description="publication refused, checks failed: " + " | ".join(failed))
+    counts = publish(junheng.working_db, junheng.published_db, years, context.run_id,
+                     checks=[n for n, _, _ in outcomes])
+    with junheng.connect() as con:
+        preview = con.execute(
+            "select county_code, county_name, ruleset, status from mart_county_readiness "
+            "where list_contains(?, year) and ruleset = 'moe_2017' order by county_code", [years]).df()
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(junheng.published_db)),
+        "checks_passed": len(outcomes),
+        **{f"rows_{t}": n for t, n in counts.items()},
+        "readiness_moe_2017": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(none)"),
+        "counties_ready": int((preview["status"] == "ready").sum()),
+        "counties_not_ready": int((preview["status"] == "not_ready").sum()),
+        "counties_incomplete": int((preview["status"] == "incomplete").sum()),
+    })

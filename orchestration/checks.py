@@ -1,0 +1,59 @@
+"""Blocking asset checks on the marts: a Great Expectations suite per published mart, and the
+reconciliation of student counts against the raw tables. A failing check stops publication."""
+
+import dagster as dg
+
+from expectations.runner import validate_frame
+from orchestration.reconciliation import reconcile
+from orchestration.resources import JunhengConfig
+
+MART_SUITES = {
+    "fct_school_unit_indicators": ("mart_fct_school_unit_indicators", ["year", "ruleset", "school_id", "level"]),
+    "fct_county_coefficients": ("mart_fct_county_coefficients", ["year", "ruleset", "county_code", "level"]),
+    "mart_county_level_resources": ("mart_county_level_resources", ["year", "ruleset", "county_code", "level"]),
+    "mart_county_readiness": ("mart_county_readiness", ["year", "ruleset", "county_code"]),
+}
+
+
+def run_years(context) -> list[int]:
+    """The years of the run a check belongs to (checks see the run's partition range)."""
+    tags = context.run.tags
+    start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    end = tags.get("dagster/asset_partition_range_end") or start
+    if start is None:
+        raise dg.Failure("this check runs inside a partitioned run (one year or a range of years)")
+    return list(range(int(start), int(end) + 1))
+
+
+def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey(table), name=f"gx_{table}", blocking=True,
+                    description=f"Great Expectations suite {suite} on this run's years")
+    def _check(context: dg.AssetCheckExecutionContext, junheng: JunhengConfig) -> dg.AssetCheckResult:
+        years = run_years(context)
+        with junheng.connect() as con:
+            df = con.execute(f"select * from {table} where list_contains(?, year)", [years]).df()  # noqa: S608
+        result = validate_frame(suite, df, id_columns=id_columns)
+        return dg.AssetCheckResult(passed=result.success, description=result.summary(),
+                                   metadata={"rows": len(df), "expectations": result.evaluated})
+
+    return _check
+
+
+@dg.asset_check(asset=dg.AssetKey("mart_county_level_resources"), name="students_reconcile_with_raw",
+                blocking=True,
+                description="Students per county × level × rule set in the mart = raw students minus scope exclusions")
+def students_reconcile_with_raw(context: dg.AssetCheckExecutionContext, junheng: JunhengConfig):
+    years = run_years(context)
+    with junheng.connect() as con:
+        diff = reconcile(con, years)
+    rows = [f"{r.year} {r.county_code} {r.level} {r.ruleset}: mart {r.mart_students:g} vs raw {r.raw_students:g}"
+            for r in diff.head(10).itertuples()]
+    return dg.AssetCheckResult(
+        passed=diff.empty,
+        description="reconciled" if diff.empty else f"{len(diff)} county-level row(s) differ: " + "; ".join(rows),
+        metadata={"mismatches": len(diff)},
+    )
+
+
+mart_checks = [build_mart_check(t, s, ids) for t, (s, ids) in MART_SUITES.items()]
+all_mart_checks = [*mart_checks, students_reconcile_with_raw]

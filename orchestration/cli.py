@@ -1,0 +1,266 @@
+"""The `junheng` command: generate synthetic feeds, run a year through Dagster, run the demo.
+
+    junheng generate --counties N --year Y --out DIR [--seed S] [--format csv|xlsx|parquet]
+                     [--encoding utf-8|gb18030] [--headers canonical|zh]
+    junheng run --landing DIR --year Y [--warehouse DIR] [--ruleset NAME] [--full-refresh]
+    junheng demo [--year Y] [--counties N] [--warehouse DIR] [--keep-landing DIR]
+
+`run` and `demo` go through the same Dagster job the UI launches (`junheng_year`), in-process,
+recording the run in DAGSTER_HOME (default <warehouse>/dagster_home) so the UI shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, RULESETS, Settings
+
+OFFLINE_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+}
+DAGSTER_YAML = """\
+# Written by junheng. No network at run time: telemetry off. One run at a time (DuckDB has one writer).
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: int = 0
+    log_path: Path | None = None
+
+
+def ensure_offline_env() -> None:
+    """Switch off telemetry and version checks for this process and the dbt it starts."""
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+
+
+def ensure_manifest(force: bool = False) -> Path:
+    """dbt's manifest, parsed once ahead of loading the definitions (never at import)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if force or not manifest.exists():
+        dbt = Path(sys.executable).parent / "dbt"
+        cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
+        subprocess.run(cmd, cwd=DBT_PROJECT_DIR, check=True, env={**os.environ, **OFFLINE_ENV})
+    return manifest
+
+
+def dagster_home(warehouse: Path) -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or warehouse / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True) -> RunOutcome:
+    """Run the year job in-process; collect what blocked publication, if anything."""
+    ensure_offline_env()
+    ensure_manifest()
+    warnings.filterwarnings("ignore")
+    import dagster as dg
+
+    from orchestration.definitions import YEAR_JOB, build_definitions
+    from orchestration.partitions import yearly_partitions
+
+    keys = yearly_partitions.get_partition_keys()
+    if str(year) not in keys:
+        raise SystemExit(f"junheng: year {year} is outside the partitions {keys[0]}–{keys[-1]}")
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
+    job = build_definitions(settings).resolve_job_def(YEAR_JOB)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "ERROR" if quiet else "INFO"}}}}
+    if full_refresh:
+        run_config["ops"] = {n: {"config": {"full_refresh": True}} for n in ("dbt_indicators", "dbt_marts")}
+    started = time.monotonic()
+    log_dir = settings.warehouse / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"run-{year}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    # dagster-dbt echoes dbt's log to stdout; keep it in a file so the CLI prints only the verdict.
+    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
+        result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
+                                        run_config=run_config)
+    outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=time.monotonic() - started,
+                         log_path=log_path)
+    for ev in result.get_asset_check_evaluations():
+        if ev.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.checks_failed += 1
+            outcome.problems.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed — {ev.description}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.event_specific_data.error
+            text = err.message.strip() if err else "step failed"
+            cause = err.cause if err else None
+            while cause is not None:  # the user-facing reason is the innermost Failure / error
+                text = cause.message.strip()
+                cause = cause.cause
+            outcome.problems.append(f"step {event.step_key} failed — {text}")
+    instance.dispose()
+    return outcome
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, n: int) -> str:
+    return s + " " * max(0, n - _width(s))
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cv(x) -> str:
+    return "—" if x is None or x != x else f"{x:.3f}"
+
+
+def readiness_table(published: Path, year: int, ruleset: str) -> str:
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "select l.county_code, l.county_name, l.level, l.status, l.max_cv, l.comprehensive_cv, "
+            "l.units_failing, l.units_total, r.status as county_status, l.blocking_reasons "
+            "from mart_county_level_resources l join mart_county_readiness r "
+            "on l.year = r.year and l.county_code = r.county_code and l.ruleset = r.ruleset "
+            "where l.year = ? and l.ruleset = ? order by l.county_code, l.level desc",
+            [year, ruleset]).fetchall()
+        synthetic = con.execute(
+            "select bool_or(is_synthetic) from mart_county_readiness where year = ?", [year]).fetchone()[0]
+    finally:
+        con.close()
+    body = [[c, n, lvl, st, _cv(mx), _cv(comp), f"{int(f or 0)}/{int(t or 0)}", cs,
+             (reasons or "")[:90] + ("…" if reasons and len(reasons) > 90 else "")]
+            for c, n, lvl, st, mx, comp, f, t, cs, reasons in rows]
+    table = format_table(["county", "name", "level", "status", "max CV", "comp. CV", "failing", "county",
+                          "blocking reasons"], body)
+    label = "  [SYNTHETIC DATA — generated, not real schools]" if synthetic else ""
+    return f"Readiness {year}, rule set {ruleset} (resource dimension){label}\n{table}"
+
+
+def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
+    if not outcome.success:
+        print(f"\nPublication BLOCKED for {year} (run {outcome.run_id}, {outcome.seconds:.1f} s).", file=sys.stderr)
+        for p in outcome.problems:
+            print(f"  - {p}", file=sys.stderr)
+        state = "unchanged" if settings.published_db.exists() else "not created"
+        print(f"The published file {settings.published_db} is {state}. Run log: {outcome.log_path}", file=sys.stderr)
+        return 1
+    print(readiness_table(settings.published_db, year, ruleset))
+    print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "
+          f"{outcome.checks_passed} checks passed)")
+    print(f"Open the Dagster UI on these runs:  DAGSTER_HOME={dagster_home(settings.warehouse)} "
+          f"JUNHENG_WAREHOUSE={settings.warehouse} make ui   (then http://127.0.0.1:3000)")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ingestion.generate import generate_feeds
+
+    started = time.monotonic()
+    paths = generate_feeds(args.out, counties=args.counties, year=args.year, seed=args.seed, fmt=args.format,
+                           encoding=args.encoding, headers=args.headers)
+    for feed, path in paths.items():
+        print(f"{feed:18s} {path}")
+    print(f"generated {len(paths)} synthetic feeds in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    landing = Path(args.landing).resolve()
+    if not landing.is_dir():
+        print(f"junheng: landing directory {landing} does not exist", file=sys.stderr)
+        return 2
+    env = Settings.from_env()
+    settings = Settings(landing=landing, warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
+                        ruleset=args.ruleset)
+    print(f"Running {args.year}: landing {landing} → warehouse {settings.warehouse}", flush=True)
+    outcome = run_year(settings, args.year, full_refresh=args.full_refresh)
+    return _print_outcome(settings, args.year, args.ruleset, outcome)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingestion.generate import generate_feeds
+
+    warehouse = Path(args.warehouse).resolve()
+    with tempfile.TemporaryDirectory(prefix="junheng-landing-") as tmp:
+        landing = Path(args.keep_landing).resolve() if args.keep_landing else Path(tmp)
+        generate_feeds(landing, counties=args.counties, year=args.year, seed=args.seed)
+        print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), year {args.year}, "
+              f"feeds in {landing}", flush=True)
+        settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
+        outcome = run_year(settings, args.year)
+        return _print_outcome(settings, args.year, args.ruleset, outcome)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="junheng", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write synthetic feeds to <out>/<year>/")
+    g.add_argument("--counties", type=int, default=9)
+    g.add_argument("--year", type=int, default=2024)
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
+    g.add_argument("--encoding", choices=["utf-8", "gb18030"], default="utf-8")
+    g.add_argument("--headers", choices=["canonical", "zh"], default="canonical")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("run", help="run one year through Dagster: ingest, compute, check, publish")
+    r.add_argument("--landing", required=True)
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--warehouse", default=None, help="default: $JUNHENG_WAREHOUSE or <repo>/warehouse")
+    r.add_argument("--ruleset", choices=RULESETS, default="moe_2017", help="the rule set the printed table shows")
+    r.add_argument("--full-refresh", action="store_true", help="rebuild every year's models from raw")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="generate the Anshan demo feeds and run every stage")
+    d.add_argument("--year", type=int, default=2024)
+    d.add_argument("--counties", type=int, default=9)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--warehouse", default=str(REPO_ROOT / "warehouse" / "demo"))
+    d.add_argument("--ruleset", choices=RULESETS, default="moe_2017")
+    d.add_argument("--keep-landing", default=None, help="write the feeds here instead of a temporary folder")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

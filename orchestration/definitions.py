@@ -1,0 +1,52 @@
+"""The Dagster code location (workspace.yaml points here). Loading it parses nothing: the dbt
+manifest is prepared ahead (`make manifest`, or the CLI when it is missing)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.coefficients import county_coefficients
+from orchestration.assets.dbt import dbt_indicators, dbt_marts
+from orchestration.assets.ingestion import feed_assets
+from orchestration.assets.publish import published_marts
+from orchestration.checks import all_mart_checks
+from orchestration.partitions import yearly_partitions
+from orchestration.project import dbt_project
+from orchestration.resources import JunhengConfig
+from orchestration.settings import Settings
+
+YEAR_JOB = "junheng_year"
+
+
+def dbt_executable() -> str:
+    """dbt from this interpreter's environment (a venv need not be activated), else from PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    year_job = dg.define_asset_job(
+        YEAR_JOB,
+        selection=dg.AssetSelection.all(),
+        partitions_def=yearly_partitions,
+        executor_def=dg.in_process_executor,
+        description="Ingest a year's feeds, build indicators and coefficients, check, publish.",
+    )
+    return dg.Definitions(
+        assets=[*feed_assets, dbt_indicators, county_coefficients, dbt_marts, published_marts],
+        asset_checks=all_mart_checks,
+        jobs=[year_job],
+        resources={
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "junheng": JunhengConfig(landing_dir=str(settings.landing), warehouse_dir=str(settings.warehouse)),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.from_env())
