@@ -106,7 +106,10 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
             rule = "not_positive" if col.min_exclusive else "negative"
             v.add(low, col.name, rule, f"{col.name} must be {'>' if col.min_exclusive else '≥'} {col.min_value:g}, got "
                   + values.astype(str))
-        return values.astype("Int64") if col.kind == "int" else values.astype("Float64")
+        if col.kind == "int":
+            # a fractional count is quarantined above; keep it out of the integer column
+            return values.where(values.isna() | (values % 1 == 0)).round().astype("Int64")
+        return values.astype("Float64")
     if col.kind == "bool":
         norm = text.astype(str).map(normalize_header)
         out = pd.Series(pd.NA, index=text.index, dtype="boolean")

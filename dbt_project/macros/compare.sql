@@ -10,7 +10,7 @@
 
 {#- x / y, NULL when y is 0 (DuckDB would give inf, Spark NULL: be explicit). -#}
 {% macro safe_divide(numerator, denominator) -%}
-    ({{ numerator }} / nullif({{ denominator }}, 0))
+    (({{ numerator }}) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
 {#- A sum that is NULL when any input is NULL: merging a unit with an unknown part must not look

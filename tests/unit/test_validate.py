@@ -1,0 +1,131 @@
+"""Row rules of the feed contract: each broken rule quarantines the row with the rule and column."""
+
+import pandas as pd
+import pytest
+
+from ingestion.readers import DeliveredFeed, FeedFileError
+from ingestion.validate import SchoolsReference, validate_feed
+from tests import worked_example
+
+
+def delivered(feed: str, df: pd.DataFrame) -> DeliveredFeed:
+    frame = df.astype(str).replace({"nan": "", "None": ""})
+    frame.insert(0, "_row_number", range(1, len(frame) + 1))
+    return DeliveredFeed(feed=feed, path=f"/landing/2024/{feed}.csv", frame=frame, encoding="utf-8")
+
+
+def schools_ref() -> SchoolsReference:
+    typed = validate_feed(delivered("schools", worked_example.frames()["schools"])).typed
+    return SchoolsReference.from_schools(typed)
+
+
+def rules(result, row=None):
+    v = result.violations
+    if row is not None:
+        v = v[v["_row_number"] == row]
+    return set(v["rule"])
+
+
+def test_clean_feeds_have_no_violations():
+    ref = schools_ref()
+    for feed, df in worked_example.frames().items():
+        result = validate_feed(delivered(feed, df), ref if feed != "schools" else None)
+        assert result.violations.empty, (feed, result.violations.to_dict("records"))
+        assert not result.typed["_quarantined"].any()
+
+
+def test_types_are_coerced():
+    typed = validate_feed(delivered("schools", worked_example.frames()["schools"])).typed
+    assert typed.loc[0, "school_type"] == "primary"
+    assert typed.loc[0, "is_private"] is False or typed.loc[0, "is_private"] == False  # noqa: E712
+    enr = validate_feed(delivered("enrollment", worked_example.frames()["enrollment"]), schools_ref()).typed
+    assert enr["students"].tolist() == worked_example.STUDENTS
+    assert enr.loc[0, "stage"] == "primary"
+
+
+@pytest.mark.parametrize("value,rule", [("-3", "negative"), ("abc", "not_a_number"), ("", "required"),
+                                        ("12.5", "not_an_integer")])
+def test_bad_counts_quarantine_the_row(value, rule):
+    df = worked_example.frames()["enrollment"].astype(str)
+    df.loc[2, "students"] = value
+    result = validate_feed(delivered("enrollment", df), schools_ref())
+    assert rule in rules(result, row=3)  # a negative count also breaks "entrants ≤ students"
+    assert result.typed["_quarantined"].tolist() == [False, False, True, False, False]
+    bad = result.violations[result.violations["rule"] == rule].iloc[0]
+    assert bad["column_name"] == "students" and bad["county_code"] == worked_example.COUNTY
+
+
+def test_a_column_with_no_number_at_all_fails_the_file():
+    df = worked_example.frames()["enrollment"].astype(str)
+    df["students"] = "many"
+    with pytest.raises(FeedFileError) as e:
+        validate_feed(delivered("enrollment", df), schools_ref())
+    assert e.value.column == "students" and e.value.rule == "wrong_type"
+
+
+def test_duplicate_school_id_quarantines_every_copy():
+    df = worked_example.frames()["schools"]
+    df = pd.concat([df, df.iloc[[1]]], ignore_index=True)
+    result = validate_feed(delivered("schools", df))
+    assert result.typed["_quarantined"].tolist() == [False, True, False, False, False, True]
+    assert rules(result) == {"duplicate_key"}
+
+
+def test_orphan_school_id_in_a_child_feed():
+    df = worked_example.frames()["facilities"].astype(str)
+    df.loc[0, "school_id"] = "1199999999"
+    result = validate_feed(delivered("facilities", df), schools_ref())
+    assert rules(result, row=1) == {"orphan_school_id"}
+
+
+def test_qualification_parts_must_add_up():
+    df = worked_example.frames()["teachers"].copy()
+    df.loc[1, "qual_bachelor"] += 1
+    result = validate_feed(delivered("teachers", df), schools_ref())
+    assert rules(result, row=2) == {"qualification_parts_sum"}
+
+
+def test_stage_impossible_for_school_type():
+    df = worked_example.frames()["enrollment"].astype(str)
+    df.loc[0, "stage"] = "初中"
+    result = validate_feed(delivered("enrollment", df), schools_ref())
+    assert rules(result, row=1) == {"stage_for_type"}
+
+
+def test_teaching_point_without_parent_and_with_unknown_parent():
+    df = worked_example.frames()["schools"].astype(str)
+    df.loc[3, "school_type"] = "小学教学点"
+    df.loc[4, "school_type"] = "小学教学点"
+    df.loc[4, "parent_school_id"] = "1188888888"
+    result = validate_feed(delivered("schools", df))
+    assert rules(result, row=4) == {"teaching_point_without_parent"}
+    assert rules(result, row=5) == {"parent_not_found"}
+
+
+def test_booleans_in_every_accepted_spelling():
+    df = worked_example.frames()["schools"].astype(str)
+    df["is_private"] = ["是", "否", "Y", "false", "1"]
+    typed = validate_feed(delivered("schools", df)).typed
+    assert typed["is_private"].tolist() == [True, False, True, False, True]
+
+
+def test_class_counts_and_indoor_area_consistency():
+    enr = worked_example.frames()["enrollment"].copy()
+    enr.loc[0, "classes_over_50"] = 1  # > classes_over_45 = 0
+    result = validate_feed(delivered("enrollment", enr), schools_ref())
+    assert rules(result, row=1) == {"class_counts_inconsistent"}
+    fac = worked_example.frames()["facilities"].copy()
+    fac.loc[0, "indoor_sports_area_m2"] = 10_000
+    result = validate_feed(delivered("facilities", fac), schools_ref())
+    assert rules(result, row=1) == {"part_exceeds_total"}
+
+
+def test_row_hash_is_stable_and_content_sensitive():
+    df = worked_example.frames()["schools"]
+    a = validate_feed(delivered("schools", df)).typed["_row_hash"]
+    b = validate_feed(delivered("schools", df)).typed["_row_hash"]
+    df2 = df.copy()
+    df2.loc[0, "school_name"] = "改名"
+    c = validate_feed(delivered("schools", df2)).typed["_row_hash"]
+    assert a.tolist() == b.tolist()
+    assert a[0] != c[0] and a[1:].tolist() == c[1:].tolist()
