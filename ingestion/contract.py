@@ -210,7 +210,7 @@ FEED_SPECS: dict[str, Feed] = {
         "县级自评填报",
         (
             COUNTY_CODE,
-            Column("item_code", "指标代码", "text", required=True, pattern=r"[A-Z][A-Z0-9_]*"),
+            Column("item_code", "指标代码", "text", required=True, pattern=r"[A-Za-z][A-Za-z0-9_]*"),
             Column("value", "值", "text"),
             Column("evidence", "佐证材料", "text"),
         ),

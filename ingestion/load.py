@@ -167,8 +167,8 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
         rows_delivered=len(validated.typed), rows_quarantined=int(validated.typed["_quarantined"].sum()),
         violations=len(vio), rules_broken=vio["rule"].value_counts().to_dict() if len(vio) else {},
         notes=validated.notes,
-        first_violations=[f"{rel_path} row {r._row_number}, column {r.column_name}: [{r.rule}] {r.message}"
-                          for r in vio.head(5).itertuples()],
+        first_violations=[f"{rel_path} row {r['_row_number']}, column {r['column_name']}: [{r['rule']}] {r['message']}"
+                          for r in vio.head(5).to_dict("records")],
     )
     if delivered.extra_columns:
         summary.notes = validated.notes

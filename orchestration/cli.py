@@ -92,7 +92,7 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     settings.warehouse.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
     job = build_definitions(settings).resolve_job_def(YEAR_JOB)
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "ERROR" if quiet else "INFO"}}}}
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if quiet else "INFO"}}}}
     if full_refresh:
         run_config["ops"] = {n: {"config": {"full_refresh": True}} for n in ("dbt_indicators", "dbt_marts")}
     started = time.monotonic()
