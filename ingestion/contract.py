@@ -47,6 +47,13 @@ class Feed:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     optional_columns: tuple[Column, ...] = field(default_factory=tuple)
+    # Columns a file must have; any other contract column may be absent (its values are then NULL
+    # and what depends on them is unknown, never zero).
+    must_have: tuple[str, ...] = ()
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.key, *self.must_have)))
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -121,6 +128,7 @@ FEED_SPECS: dict[str, Feed] = {
         ),
         key=("school_id",),
         optional_columns=(SYNTHETIC,),
+        must_have=("county_code", "school_type"),
     ),
     "enrollment": Feed(
         "enrollment",
@@ -138,6 +146,7 @@ FEED_SPECS: dict[str, Feed] = {
         ),
         key=("school_id", "stage"),
         optional_columns=(SYNTHETIC,),
+        must_have=("students",),
     ),
     "teachers": Feed(
         "teachers",
@@ -160,6 +169,7 @@ FEED_SPECS: dict[str, Feed] = {
         ),
         key=("school_id", "stage"),
         optional_columns=(SYNTHETIC,),
+        must_have=("full_time_teachers",),
     ),
     "facilities": Feed(
         "facilities",
@@ -216,6 +226,7 @@ FEED_SPECS: dict[str, Feed] = {
         ),
         key=("county_code", "item_code"),
         optional_columns=(SYNTHETIC,),
+        must_have=("value",),
     ),
 }
 

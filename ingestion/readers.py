@@ -42,6 +42,7 @@ class DeliveredFeed:
     frame: pd.DataFrame  # canonical + extra columns, all text ('' for blank); row order as in the file
     encoding: str | None
     extra_columns: list[str] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)  # contract columns the file lacks (values NULL)
     header_renames: dict[str, str] = field(default_factory=dict)  # delivered header → canonical
     ragged_rows: dict[int, int] = field(default_factory=dict)  # row number → delivered field count
     delivered_headers: list[str] = field(default_factory=list)
@@ -169,7 +170,7 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
             raise FeedFileError(path, "duplicate_column", f"two headers map to column '{name}'", column=name)
         canonical.append(name)
 
-    missing = [c.name for c in spec.columns if c.name not in canonical]
+    missing = [c for c in spec.required_columns if c not in canonical]
     if missing:
         raise FeedFileError(
             path, "missing_column",
@@ -193,5 +194,7 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
     numbers = [i for i, r in enumerate(rows, start=1) if len(r) == width or any(x.strip() for x in r)]
     frame = pd.DataFrame(fixed, columns=canonical, dtype=object)
     frame.insert(0, "_row_number", numbers)
+    absent = [c.name for c in spec.columns if c.name not in canonical]
     return DeliveredFeed(feed=feed, path=path, frame=frame, encoding=encoding, extra_columns=extra,
+                         absent_columns=absent,
                          header_renames=renames, ragged_rows=ragged, delivered_headers=list(headers))

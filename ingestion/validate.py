@@ -238,6 +238,8 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     notes = []
     if delivered.extra_columns:
         notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
+    if delivered.absent_columns:
+        notes.append(f"column(s) absent, values unknown: {', '.join(delivered.absent_columns)}")
     if delivered.header_renames:
         notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
     typed["_quarantined"] = typed["_quarantined"].astype(bool)

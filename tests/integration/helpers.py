@@ -1,0 +1,49 @@
+"""Run the year job in-process on a landing dir, and read the published file."""
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion.contract import FEED_SPECS
+from orchestration.cli import RunOutcome, run_year
+from orchestration.publish import PUBLISHED_TABLES
+from orchestration.settings import Settings
+
+
+def run(landing: Path, warehouse: Path, year: int = 2024) -> RunOutcome:
+    return run_year(Settings(landing=Path(landing), warehouse=Path(warehouse)), year)
+
+
+def published(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
+    con = duckdb.connect(str(Path(warehouse) / "published.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
+def content_hash(warehouse: Path) -> dict[str, str]:
+    """A hash of every published mart's rows, order-independent; run ids and timestamps excluded."""
+    out = {}
+    con = duckdb.connect(str(Path(warehouse) / "published.duckdb"), read_only=True)
+    try:
+        for t in PUBLISHED_TABLES:
+            df = con.execute(f"select * from {t}").df()
+            text = df.sort_values(list(df.columns)).to_csv(index=False, float_format="%.12g")
+            out[t] = hashlib.sha256(text.encode()).hexdigest()
+    finally:
+        con.close()
+    return out
+
+
+def write_feeds(landing: Path, year: int, frames: dict[str, pd.DataFrame], fmt: str = "csv",
+                encoding: str = "utf-8", headers: str = "canonical") -> Path:
+    out = Path(landing) / str(year)
+    out.mkdir(parents=True, exist_ok=True)
+    for feed, df in frames.items():
+        if headers == "zh":
+            df = df.rename(columns={c.name: c.zh for c in FEED_SPECS[feed].all_columns})
+        df.to_csv(out / f"{feed}.{fmt}", index=False, encoding=encoding)
+    return out

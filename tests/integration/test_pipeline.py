@@ -1,0 +1,157 @@
+"""The whole graph on small synthetic feeds: the worked example through the CLI, idempotency,
+quarantine → incomplete, and publication gated by every check (the last good file survives)."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingestion.generate import build_feeds
+from tests import worked_example
+from tests.integration.helpers import content_hash, published, run, write_feeds
+
+B5_SQL = ("select cv from fct_county_coefficients where ruleset = 'basic_2012' and level = 'primary' "
+          "and indicator_code = 'B5' and county_code = ?")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_cli_publishes_the_worked_example_b5_coefficient(tmp_path):
+    worked_example.write(tmp_path / "landing")
+    env = {**os.environ, "JUNHENG_WAREHOUSE": str(tmp_path / "unused")}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "junheng"), "run", "--landing", str(tmp_path / "landing"), "--year", "2024",
+         "--warehouse", str(tmp_path / "wh"), "--ruleset", "basic_2012"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "210302" in proc.stdout and "0.515" in proc.stdout and "published.duckdb" in proc.stdout
+    cv = published(tmp_path / "wh", B5_SQL, [worked_example.COUNTY])["cv"].item()
+    assert abs(cv - 0.5153) < 0.0005
+
+
+def test_gb18030_chinese_headers_xlsx_and_parquet_give_the_same_result(tmp_path):
+    worked_example.write(tmp_path / "gb", encoding="gb18030", headers="zh", feeds=("schools", "enrollment"))
+    worked_example.write(tmp_path / "gb", fmt="xlsx", headers="zh", feeds=("teachers",))
+    worked_example.write(tmp_path / "gb", fmt="parquet", feeds=("facilities",))
+    assert run(tmp_path / "gb", tmp_path / "wh").success
+    cv = published(tmp_path / "wh", B5_SQL, [worked_example.COUNTY])["cv"].item()
+    assert abs(cv - 0.5153) < 0.0005
+
+
+@pytest.fixture(scope="module")
+def demo_frames():
+    return build_feeds(counties=9, year=2024, seed=0)
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory, demo_frames):
+    """A warehouse holding one good publication of the demo year."""
+    landing = tmp_path_factory.mktemp("landing")
+    wh = tmp_path_factory.mktemp("wh")
+    write_feeds(landing, 2024, demo_frames)
+    outcome = run(landing, wh)
+    assert outcome.success, outcome.problems
+    return landing, wh
+
+
+def test_run_twice_gives_identical_marts(good_run, tmp_path):
+    landing, wh = good_run
+    first = content_hash(wh)
+    copy = tmp_path / "wh"
+    shutil.copytree(wh, copy)
+    assert run(landing, copy).success
+    assert content_hash(copy) == first
+    log = published(copy, "select * from publication_log order by published_at")
+    assert len(log) == 2 and log["run_id"].nunique() == 2
+
+
+def test_demo_verdicts_differ_for_the_reasons_built_in(good_run):
+    _, wh = good_run
+    r = published(wh, "select county_code, ruleset, status from mart_county_readiness")
+    status = {(c, rs): s for c, rs, s in r.itertuples(index=False)}
+    assert status[("210302", "moe_2017")] == "ready"
+    # 铁西区: R2 coefficient above 0.50 fails the MoE per-indicator rule, the comprehensive one passes.
+    assert status[("210303", "moe_2017")] == "not_ready"
+    assert status[("210303", "anshan_2018")] == "ready"
+    assert status[("210321", "moe_2017")] == "not_ready"  # under-equipped village schools
+
+
+def _modify_and_run(good_run, tmp_path, demo_frames, change):
+    landing, wh = good_run
+    frames = {k: v.copy() for k, v in demo_frames.items()}
+    change(frames)
+    bad_landing = tmp_path / "landing"
+    write_feeds(bad_landing, 2024, frames)
+    copy = tmp_path / "wh"
+    shutil.copytree(wh, copy)
+    before = sha(copy / "published.duckdb")
+    return run(bad_landing, copy), copy, before
+
+
+def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(good_run, tmp_path, demo_frames):
+    schools = demo_frames["schools"]
+    victim = schools[(schools["county_code"] == "210302") & (schools["school_type"] == "小学")]["school_id"].iloc[0]
+
+    def change(frames):
+        e = frames["enrollment"]
+        e.loc[e["school_id"] == victim, "students"] = -5
+
+    outcome, wh, _ = _modify_and_run(good_run, tmp_path, demo_frames, change)
+    assert outcome.success, outcome.problems
+    r = published(wh, "select county_code, status, blocking_reasons from mart_county_readiness "
+                      "where ruleset = 'moe_2017'").set_index("county_code")
+    assert r.loc["210302", "status"] == "incomplete"
+    assert "quarantined" in r.loc["210302", "blocking_reasons"]
+    assert (r.drop(index="210302")["status"] != "incomplete").all()
+    coefs = published(wh, "select cv, cv_null_reason from fct_county_coefficients where county_code = '210302'")
+    assert coefs["cv"].isna().all() and coefs["cv_null_reason"].str.contains("incomplete").all()
+    import duckdb
+
+    con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
+    q = con.execute("select rule, column_name, key_value from quarantine_enrollment where year = 2024").df()
+    con.close()
+    assert "negative" in set(q["rule"]) and q["key_value"].str.startswith(victim).all()
+
+
+def test_missing_required_column_fails_naming_file_and_column(good_run, tmp_path, demo_frames):
+    outcome, wh, before = _modify_and_run(
+        good_run, tmp_path, demo_frames, lambda f: f.__setitem__("enrollment", f["enrollment"].drop(columns="students")))
+    assert not outcome.success
+    text = " ".join(outcome.problems)
+    assert "enrollment.csv" in text and "students" in text and "missing_column" in text
+    assert sha(wh / "published.duckdb") == before
+
+
+def test_a_failing_check_publishes_nothing_and_keeps_the_last_good_file(good_run, tmp_path, demo_frames):
+    def change(frames):  # passes the row rules, but no compulsory school has 30 000 pupils: GX fails
+        e = frames["enrollment"]
+        e.loc[e.index[0], "students"] = 30000
+
+    outcome, wh, before = _modify_and_run(good_run, tmp_path, demo_frames, change)
+    assert not outcome.success
+    assert any("gx_feed_enrollment" in p and "students" in p for p in outcome.problems), outcome.problems
+    assert sha(wh / "published.duckdb") == before
+    assert len(published(wh, "select * from publication_log")) == 1
+
+
+def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_frames):
+    landing, wh = good_run
+    copy = tmp_path / "wh"
+    shutil.copytree(wh, copy)
+    land2 = tmp_path / "landing"
+    shutil.copytree(landing, land2)
+    write_feeds(land2, 2023, build_feeds(counties=9, year=2023, seed=0))
+    assert run(land2, copy, year=2023).success
+    years = published(copy, "select year, count(*) n from mart_county_readiness group by year order by year")
+    assert years["year"].tolist() == [2023, 2024]
+    assert years["n"].nunique() == 1
+    pd.testing.assert_frame_equal(
+        published(copy, "select * from mart_county_level_resources where year = 2024 order by all"),
+        published(wh, "select * from mart_county_level_resources where year = 2024 order by all"))
