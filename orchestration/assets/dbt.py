@@ -1,6 +1,7 @@
 """dbt models as Dagster assets, split around the Python coefficient step:
 seeds + staging + intermediate → county_coefficients (Python) → marts."""
 
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,17 @@ class JunhengTranslator(DagsterDbtTranslator):
 translator = JunhengTranslator()
 
 
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig, config: RunConfig):
+    """`dbt build` of this definition's selection for the run's years; dagster-dbt writes a fresh
+    target/ folder per invocation (tens of MB over many runs): removed once the events are read."""
+    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -41,8 +53,7 @@ translator = JunhengTranslator()
 )
 def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
                    config: RunConfig):
-    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    yield from _build(context, dbt, junheng, config)
 
 
 @dbt_assets(
@@ -56,5 +67,4 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
               config: RunConfig):
-    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    yield from _build(context, dbt, junheng, config)
