@@ -12,6 +12,8 @@ MART_SUITES = {
     "fct_county_coefficients": ("mart_fct_county_coefficients", ["year", "ruleset", "county_code", "level"]),
     "mart_county_level_resources": ("mart_county_level_resources", ["year", "ruleset", "county_code", "level"]),
     "mart_county_readiness": ("mart_county_readiness", ["year", "ruleset", "county_code"]),
+    "fct_county_items": ("mart_fct_county_items", ["year", "ruleset", "county_code", "item_code"]),
+    "mart_school_shortfalls": ("mart_school_shortfalls", ["year", "ruleset", "school_id", "level", "indicator_code"]),
 }
 
 

@@ -57,10 +57,18 @@ def ensure_offline_env() -> None:
         os.environ.setdefault(k, v)
 
 
+def _dbt_sources_mtime() -> float:
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for sub in ("models", "macros", "seeds", "tests"):
+        files += [p for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files)
+
+
 def ensure_manifest(force: bool = False) -> Path:
-    """dbt's manifest, parsed once ahead of loading the definitions (never at import)."""
+    """dbt's manifest, parsed ahead of loading the definitions (never at import) when missing or
+    older than the dbt project's files."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if force or not manifest.exists():
+    if force or not manifest.exists() or manifest.stat().st_mtime < _dbt_sources_mtime():
         dbt = Path(sys.executable).parent / "dbt"
         cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
         subprocess.run(cmd, cwd=DBT_PROJECT_DIR, check=True, env={**os.environ, **OFFLINE_ENV})
@@ -76,8 +84,10 @@ def dagster_home(warehouse: Path) -> Path:
     return home
 
 
-def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True) -> RunOutcome:
-    """Run the year job in-process; collect what blocked publication, if anything."""
+def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True,
+             since: int | None = None) -> RunOutcome:
+    """Run the year job in-process (years `since`..`year` as one single-run range when `since` is
+    given); collect what blocked publication, if anything."""
     ensure_offline_env()
     ensure_manifest()
     warnings.filterwarnings("ignore")
@@ -87,8 +97,11 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     from orchestration.partitions import yearly_partitions
 
     keys = yearly_partitions.get_partition_keys()
-    if str(year) not in keys:
-        raise SystemExit(f"junheng: year {year} is outside the partitions {keys[0]}–{keys[-1]}")
+    for y in {year, since or year}:
+        if str(y) not in keys:
+            raise SystemExit(f"junheng: year {y} is outside the partitions {keys[0]}–{keys[-1]}")
+    if since is not None and since > year:
+        raise SystemExit(f"junheng: --since {since} is after --year {year}")
     settings.warehouse.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
     job = build_definitions(settings).resolve_job_def(YEAR_JOB)
@@ -101,8 +114,14 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     log_path = log_dir / f"run-{year}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     # dagster-dbt echoes dbt's log to stdout; keep it in a file so the CLI prints only the verdict.
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
-        result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
-                                        run_config=run_config)
+        if since is None or since == year:
+            result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
+                                            run_config=run_config)
+        else:  # a partition range runs as one run: the assets' single-run backfill policy
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config,
+                tags={"dagster/asset_partition_range_start": str(since),
+                      "dagster/asset_partition_range_end": str(year)})
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=time.monotonic() - started,
                          log_path=log_path)
     for ev in result.get_asset_check_evaluations():
@@ -144,29 +163,45 @@ def _cv(x) -> str:
     return "—" if x is None or x != x else f"{x:.3f}"
 
 
+def _short(text: str | None, n: int) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def readiness_table(published: Path, year: int, ruleset: str) -> str:
+    """The county verdicts (every item) and the resource dimension by level, as printed tables."""
     import duckdb
 
     con = duckdb.connect(str(published), read_only=True)
     try:
-        rows = con.execute(
-            "select l.county_code, l.county_name, l.level, l.status, l.max_cv, l.comprehensive_cv, "
-            "l.units_failing, l.units_total, r.status as county_status, l.blocking_reasons "
-            "from mart_county_level_resources l join mart_county_readiness r "
-            "on l.year = r.year and l.county_code = r.county_code and l.ruleset = r.ruleset "
-            "where l.year = ? and l.ruleset = ? order by l.county_code, l.level desc",
+        counties = con.execute(
+            "select county_code, county_name, status, items_total - items_fail - items_unknown, items_fail, "
+            "items_unknown, failing_items, unknown_items, blocking_reasons, veto_triggered, disagreements "
+            "from mart_county_readiness where year = ? and ruleset = ? order by county_code",
             [year, ruleset]).fetchall()
+        levels = con.execute(
+            "select county_code, county_name, level, status, max_cv, comprehensive_cv, units_failing, units_total, "
+            "blocking_reasons from mart_county_level_resources where year = ? and ruleset = ? "
+            "order by county_code, level desc", [year, ruleset]).fetchall()
         synthetic = con.execute(
             "select bool_or(is_synthetic) from mart_county_readiness where year = ?", [year]).fetchone()[0]
     finally:
         con.close()
-    body = [[c, n, lvl, st, _cv(mx), _cv(comp), f"{int(f or 0)}/{int(t or 0)}", cs,
-             (reasons or "")[:90] + ("…" if reasons and len(reasons) > 90 else "")]
-            for c, n, lvl, st, mx, comp, f, t, cs, reasons in rows]
-    table = format_table(["county", "name", "level", "status", "max CV", "comp. CV", "failing", "county",
-                          "blocking reasons"], body)
     label = "  [SYNTHETIC DATA — generated, not real schools]" if synthetic else ""
-    return f"Readiness {year}, rule set {ruleset} (resource dimension){label}\n{table}"
+    verdicts = []
+    for code, name, status, n_pass, n_fail, n_unknown, failing, unknown, reasons, veto, disagree in counties:
+        blocking = ", ".join(x for x in (failing, f"unknown: {unknown}" if unknown else None) if x) or "—"
+        verdicts.append([code, name, status + (" (veto)" if veto else ""), f"{n_pass or 0}/{n_fail or 0}/{n_unknown or 0}",
+                         _short(blocking, 40), _short(reasons if status != "ready" else "", 80)
+                         + (f" [{disagree} disagreement(s)]" if disagree else "")])
+    out = [f"County verdicts {year}, rule set {ruleset} (every item: resource, guarantee, quality, "
+           f"recognition, vetoes, prerequisite){label}",
+           format_table(["county", "name", "verdict", "pass/fail/unk", "blocking items", "first reasons"], verdicts),
+           "", f"Resource dimension by level, {ruleset}",
+           format_table(["county", "name", "level", "status", "max CV", "comp. CV", "failing units", "reasons"],
+                        [[c, n, lvl, st, _cv(mx), _cv(comp), f"{int(f or 0)}/{int(t or 0)}", _short(r, 70)]
+                         for c, n, lvl, st, mx, comp, f, t, r in levels])]
+    return "\n".join(out)
 
 
 def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
@@ -206,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings(landing=landing, warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
                         ruleset=args.ruleset)
     print(f"Running {args.year}: landing {landing} → warehouse {settings.warehouse}", flush=True)
-    outcome = run_year(settings, args.year, full_refresh=args.full_refresh)
+    outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since)
     return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
@@ -216,11 +251,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     warehouse = Path(args.warehouse).resolve()
     with tempfile.TemporaryDirectory(prefix="junheng-landing-") as tmp:
         landing = Path(args.keep_landing).resolve() if args.keep_landing else Path(tmp)
-        generate_feeds(landing, counties=args.counties, year=args.year, seed=args.seed)
-        print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), year {args.year}, "
+        first = args.year - 2  # Q1 (3-year junior consolidation) needs the entrants of Y − 2
+        for y in range(first, args.year + 1):
+            generate_feeds(landing, counties=args.counties, year=y, seed=args.seed)
+        print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year}, "
               f"feeds in {landing}", flush=True)
         settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
-        outcome = run_year(settings, args.year)
+        outcome = run_year(settings, args.year, since=first)
         return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
@@ -243,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--warehouse", default=None, help="default: $JUNHENG_WAREHOUSE or <repo>/warehouse")
     r.add_argument("--ruleset", choices=RULESETS, default="moe_2017", help="the rule set the printed table shows")
+    r.add_argument("--since", type=int, default=None,
+                   help="also (re)run every year from this one up to --year, in one run (Q1 needs Y-2)")
     r.add_argument("--full-refresh", action="store_true", help="rebuild every year's models from raw")
     r.set_defaults(func=cmd_run)
 

@@ -20,6 +20,8 @@ PUBLISHED_TABLES = (
     "fct_county_coefficients",
     "mart_county_level_resources",
     "mart_county_readiness",
+    "fct_county_items",
+    "mart_school_shortfalls",
 )
 LOG_TABLE = "publication_log"
 LOG_COLUMNS = (

@@ -137,6 +137,7 @@ select
     passes_school_rule,
     passes_balance_rule,
     balance_rule,
+    over_cap_text as over_cap_indicators,
     concat_ws(
         '; ',
         case
