@@ -254,3 +254,19 @@ def enum_map(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
         for s in spellings:
             out[normalize_header(s)] = code
     return out
+
+
+# 一贯制 schools must report every stage they teach, in `enrollment` and `teachers` (a stage with no
+# pupils is a row with 0): a missing stage leaves that level's unit, and the split of whole-school
+# resources between levels, unknown. Rule `stage_missing` quarantines the school's rows.
+STAGE_COMPLETE_TYPES = ("nine_year", "twelve_year")
+
+# Flags: values that are possible but implausible, or that change how a row counts. A flagged row is
+# KEPT and computed with; the flag is reported (table `feed_flags`, run log) and never makes a county
+# incomplete — quarantine does that. Severity `implausible`: check the value with the county;
+# `notice`: expected sometimes, reported so nothing changes silently.
+FLAG_SEVERITIES = ("implausible", "notice")
+IMPLAUSIBLE_STUDENTS_PER_CLASS = 120  # enrollment.students / classes
+IMPLAUSIBLE_AREA_M2_PER_STUDENT = 200  # facilities area columns / the school's students (all stages)
+IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT = 1_000_000  # facilities equipment value / the school's students
+AREA_COLUMNS_CHECKED = ("teaching_aux_area_m2", "sports_ground_area_m2")

@@ -15,7 +15,8 @@ import pandas as pd
 
 from ingestion.contract import FEED_SPECS, FEEDS
 from ingestion.readers import find_feed_file, read_feed_file
-from ingestion.validate import SchoolsReference, ValidatedFeed, validate_feed
+from ingestion.validate import SchoolsReference, ValidatedFeed, plausibility_flags, validate_feed
+from orchestration.faultpoints import maybe_die
 
 META_COLUMNS = {
     "_county_code": "VARCHAR",
@@ -52,6 +53,23 @@ FEED_LOADS_COLUMNS = {
     "notes": "VARCHAR",
     "loaded_at": "TIMESTAMP",
 }
+# Flagged values: kept in raw_<feed> and computed with, reported here. Unlike quarantine_<feed> (which
+# makes the county `incomplete`), a flag never changes a verdict; dbt does not read this table.
+FLAGS_TABLE = "feed_flags"
+FLAGS_COLUMNS = {
+    "year": "INTEGER",
+    "feed": "VARCHAR",
+    "_source_file": "VARCHAR",
+    "_row_number": "BIGINT",
+    "county_code": "VARCHAR",
+    "key_value": "VARCHAR",
+    "column_name": "VARCHAR",
+    "rule": "VARCHAR",
+    "severity": "VARCHAR",  # implausible | notice
+    "value": "DOUBLE",
+    "threshold": "DOUBLE",
+    "message": "VARCHAR",
+}
 
 
 @dataclass
@@ -67,6 +85,8 @@ class FeedLoadSummary:
     rules_broken: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     first_violations: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    flags: dict[str, int] = field(default_factory=dict)  # rule → flagged rows of this feed (feed_flags)
 
 
 def table_name(kind: str, feed: str) -> str:
@@ -93,6 +113,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw_{feed} ({_ddl(raw_columns(feed))})")
         con.execute(f"create table if not exists quarantine_{feed} ({_ddl(QUARANTINE_COLUMNS)})")
     con.execute(f"create table if not exists feed_loads ({_ddl(FEED_LOADS_COLUMNS)})")
+    con.execute(f"create table if not exists {FLAGS_TABLE} ({_ddl(FLAGS_COLUMNS)})")
 
 
 def schools_reference(con: duckdb.DuckDBPyConnection, year: int) -> SchoolsReference:
@@ -137,9 +158,11 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
             "year": year, "feed": feed, "status": summary.status, "source_file": summary.source_file,
             "encoding": summary.encoding, "rows_delivered": summary.rows_delivered,
             "rows_quarantined": summary.rows_quarantined, "violations": summary.violations,
-            "extra_columns": None, "notes": "; ".join(summary.notes) or None, "loaded_at": loaded_at,
+            "extra_columns": ", ".join(summary.extra_columns) or None, "notes": "; ".join(summary.notes) or None,
+            "loaded_at": loaded_at,
         }]).astype({"extra_columns": object, "notes": object, "source_file": object, "encoding": object})
         con.from_df(log[list(FEED_LOADS_COLUMNS)]).insert_into("feed_loads")
+        maybe_die("ingest")  # test-only (orchestration/faultpoints.py): SIGKILL before the commit
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -170,7 +193,52 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
         first_violations=[f"{rel_path} row {r['_row_number']}, column {r['column_name']}: [{r['rule']}] {r['message']}"
                           for r in vio.head(5).to_dict("records")],
     )
-    if delivered.extra_columns:
-        summary.notes = validated.notes
+    summary.extra_columns = list(delivered.extra_columns)
     write_feed(con, year, feed, validated, summary, loaded_at)
+    _report_flags(summary, refresh_flags(con, year))
     return summary
+
+
+def _report_flags(summary: FeedLoadSummary, flags: pd.DataFrame) -> None:
+    mine = flags[flags["feed"] == summary.feed]
+    if mine.empty:
+        return
+    summary.flags = mine["rule"].value_counts().sort_index().to_dict()
+    summary.notes.append(f"{len(mine)} value(s) flagged, kept (table {FLAGS_TABLE}): "
+                         + ", ".join(f"{k}: {n}" for k, n in summary.flags.items()))
+    summary.notes += [f"{summary.source_file} row {r['_row_number']}, column {r['column_name']}: "
+                      f"[{r['rule']}, {r['severity']}] {r['message']}" for r in mine.head(3).to_dict("records")]
+
+
+def refresh_flags(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """Recompute `feed_flags` for `year` from the valid rows of raw_enrollment and raw_facilities.
+
+    Flags compare feeds (area per student needs enrollment), and feeds load in any order: every feed
+    load recomputes the year's flags from what is loaded, so once the last feed of a run is in, the
+    table matches this run's feeds whatever the order. Values go in as a DataFrame, never as SQL text.
+    """
+    ensure_tables(con)
+    enrollment = con.execute(
+        "select school_id, stage, students, classes, _row_number, _county_code, _source_file "
+        "from raw_enrollment where year = ? and not _quarantined", [year]).df()
+    facilities = con.execute(
+        "select school_id, teaching_aux_area_m2, sports_ground_area_m2, equipment_value_10k_yuan, "
+        "_row_number, _county_code, _source_file from raw_facilities where year = ? and not _quarantined",
+        [year]).df()
+    flags = plausibility_flags(enrollment, facilities)
+    files = {"enrollment": enrollment["_source_file"].dropna().unique(),
+             "facilities": facilities["_source_file"].dropna().unique()}
+    flags["year"] = year
+    flags["_source_file"] = flags["feed"].map(lambda f: files[f][0] if len(files[f]) else None)
+    out = flags.astype({"_source_file": object, "county_code": object, "key_value": object,
+                        "column_name": object, "message": object, "threshold": float, "value": float})
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {FLAGS_TABLE} where year = ?", [year])  # noqa: S608
+        if len(out):
+            con.from_df(out[list(FLAGS_COLUMNS)]).insert_into(FLAGS_TABLE)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return flags

@@ -46,6 +46,7 @@ class DeliveredFeed:
     header_renames: dict[str, str] = field(default_factory=dict)  # delivered header → canonical
     ragged_rows: dict[int, int] = field(default_factory=dict)  # row number → delivered field count
     delivered_headers: list[str] = field(default_factory=list)
+    encoding_note: str | None = None  # how an ambiguous encoding was decided
 
 
 def confined(landing: Path, candidate: Path) -> Path:
@@ -75,37 +76,127 @@ def find_feed_file(landing: Path | str, year: int | str, feed: str) -> Path | No
     return found[0] if found else None
 
 
-def decode_csv_bytes(data: bytes, path: Path) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), else GB18030; never a guess."""
+# Non-ASCII characters a Chinese school feed may hold below U+0800 (UTF-8's two-byte range): Latin-1
+# punctuation and symbols, pinyin letters with tone marks, and the Arabic script of Uyghur/Kazakh names.
+# Everything else there (Cyrillic, Greek, Armenian, Hebrew, IPA, C1 controls, …) is what GBK bytes
+# read as UTF-8 look like: GBK "小学" = D0 A1 D1 A7 is also valid UTF-8, "Сѧ".
+_PLAUSIBLE_LOW = set("\u00a0·×÷°±²³µ¼½¾§¥£©®¬¯´¸¹º»«¡¿"
+                     "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüÜêÊńňǹ")
+
+
+def _implausible(text: str) -> list[str]:
+    """Characters of `text` that a Chinese feed does not hold but mis-decoded bytes produce."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0x80 <= o < 0x800 and ch not in _PLAUSIBLE_LOW and not 0x600 <= o < 0x700:
+            out.append(ch)
+        elif 0xE000 <= o < 0xF900 or ch == "\ufffd":  # private use area, replacement character
+            out.append(ch)
+    return out
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+               for ch in text)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based physical line of a byte offset (the header is line 1)."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _sample(text: str, chars: list[str]) -> str:
+    i = text.index(chars[0])
+    return text[max(0, i - 12): i + 12].replace("\n", " ").strip()
+
+
+def decode_csv_bytes(data: bytes, path: Path) -> tuple[str, str, str | None]:
+    """Text, the encoding it was in, and a note when the choice needed evidence; never a silent guess.
+
+    UTF-8 (with or without BOM) first, else GB18030. Refused with a FeedFileError: UTF-16, a file cut
+    off inside a UTF-8 character, a file mixing UTF-8 and GBK lines, bytes that are neither. A file
+    that is valid UTF-8 but reads as non-Chinese letters (GBK bytes that happen to be valid UTF-8)
+    is read as GB18030 when that reading is clean, and the note says so.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FeedFileError(path, "encoding", "is UTF-16 (Excel 'Unicode text'); save it as CSV UTF-8 or GB18030")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return data[3:].decode("utf-8"), "utf-8-sig", None
         except UnicodeDecodeError as e:
             raise FeedFileError(path, "encoding",
-                                f"starts with a UTF-8 byte-order mark but byte {e.start + 3} is not UTF-8") from e
+                                f"starts with a UTF-8 byte-order mark but byte {e.start + 3} "
+                                f"(line {_line_of(data, e.start + 3)}) is not UTF-8") from e
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
+        return _decode_not_utf8(data, path, utf8_error)
+    odd = _implausible(text)
+    if not odd:
+        return text, "utf-8", None
+    try:
+        gb = data.decode("gb18030")
+    except UnicodeDecodeError:
+        gb = None
+    if gb is not None and not _implausible(gb) and _has_cjk(gb):
+        return gb, "gb18030", (f"bytes are valid UTF-8 too, but as UTF-8 they read '{_sample(text, odd)}'; "
+                               f"read as GB18030 (line {text[:text.index(odd[0])].count(chr(10)) + 1})")
+    raise FeedFileError(path, "ambiguous_encoding",
+                        f"valid UTF-8 but reads as '{_sample(text, odd)}' (line "
+                        f"{text[:text.index(odd[0])].count(chr(10)) + 1}), and not clean GB18030 either; "
+                        "re-export the file as UTF-8")
+
+
+def _decode_not_utf8(data: bytes, path: Path, utf8_error: UnicodeDecodeError) -> tuple[str, str, str | None]:
+    start = utf8_error.start
+    if utf8_error.reason == "unexpected end of data" and start >= len(data) - 3:
+        head = data[:start].decode("utf-8")
+        if _has_cjk(head) and not _implausible(head):
+            raise FeedFileError(path, "truncated",
+                                f"ends inside a UTF-8 character (byte {start}, line {_line_of(data, start)}): "
+                                "the file was cut off; deliver it again")
+    # Lines that are genuine UTF-8 Chinese beside lines that are not: two encodings in one file (e.g. a
+    # GBK header template pasted over UTF-8 rows). GB18030 would read the UTF-8 lines as wrong Chinese.
+    utf8_lines = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError as gb_error:
-            raise FeedFileError(
-                path, "encoding",
-                f"neither UTF-8 (bad byte at offset {utf8_error.start}) nor GB18030 "
-                f"(bad byte at offset {gb_error.start}); re-export the file as UTF-8",
-            ) from gb_error
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if _has_cjk(text) and not _implausible(text):
+            utf8_lines.append(number)
+    if utf8_lines:
+        raise FeedFileError(path, "mixed_encoding",
+                            f"line {_line_of(data, start)} is not UTF-8 (GBK?) but line(s) "
+                            f"{', '.join(map(str, utf8_lines[:5]))} are UTF-8; save the whole file in one encoding",
+                            rows=[n - 1 for n in utf8_lines[:5]])
+    try:
+        return data.decode("gb18030"), "gb18030", None
+    except UnicodeDecodeError as gb_error:
+        raise FeedFileError(
+            path, "encoding",
+            f"neither UTF-8 (bad byte at offset {start}, line {_line_of(data, start)}) nor GB18030 "
+            f"(bad byte at offset {gb_error.start}, line {_line_of(data, gb_error.start)}); "
+            "re-export the file as UTF-8",
+        ) from gb_error
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]], str]:
-    text, encoding = decode_csv_bytes(path.read_bytes(), path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]], str, str | None]:
+    data = path.read_bytes()
+    text, encoding, note = decode_csv_bytes(data, path)
+    # strict: an unterminated quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
     except csv.Error as e:
-        raise FeedFileError(path, "csv_syntax", str(e)) from e
-    if not rows:
+        raise FeedFileError(path, "csv_syntax", f"line {reader.line_num}: {e} (an unclosed quote, or a file "
+                            "cut off inside a quoted field)") from e
+    if not rows or not any(h.strip() for h in rows[0]):
         raise FeedFileError(path, "empty_file", "the file has no header row")
-    return rows[0], rows[1:], encoding
+    return rows[0], rows[1:], encoding, note
 
 
 def _cell_text(v: object) -> str:
@@ -145,8 +236,9 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
     encoding = None
     if path.stat().st_size == 0:
         raise FeedFileError(path, "empty_file", "the file is empty (0 bytes)")
+    note = None
     if ext == "csv":
-        headers, rows, encoding = _read_csv(path)
+        headers, rows, encoding, note = _read_csv(path)
     elif ext == "xlsx":
         headers, rows = _read_xlsx(path)
     elif ext == "parquet":
@@ -195,6 +287,10 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
     frame = pd.DataFrame(fixed, columns=canonical, dtype=object)
     frame.insert(0, "_row_number", numbers)
     absent = [c.name for c in spec.columns if c.name not in canonical]
+    if frame.empty:
+        raise FeedFileError(path, "no_rows", "the file has a header but no data rows; deliver the rows, or remove "
+                            "the file to mark the feed absent (what depends on it is then unknown)")
     return DeliveredFeed(feed=feed, path=path, frame=frame, encoding=encoding, extra_columns=extra,
                          absent_columns=absent,
-                         header_renames=renames, ragged_rows=ragged, delivered_headers=list(headers))
+                         header_renames=renames, ragged_rows=ragged, delivered_headers=list(headers),
+                         encoding_note=note)

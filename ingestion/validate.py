@@ -14,10 +14,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ingestion.contract import (
+    AREA_COLUMNS_CHECKED,
     FALSE_VALUES,
     FEED_SPECS,
+    IMPLAUSIBLE_AREA_M2_PER_STUDENT,
+    IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
+    IMPLAUSIBLE_STUDENTS_PER_CLASS,
     SCHOOL_CHILD_FEEDS,
     SCHOOL_TYPES,
+    STAGE_COMPLETE_TYPES,
     STAGES,
     STAGES_BY_TYPE,
     TRUE_VALUES,
@@ -28,6 +33,10 @@ from ingestion.contract import (
 from ingestion.readers import DeliveredFeed, FeedFileError
 
 VIOLATION_COLUMNS = ["_row_number", "column_name", "rule", "message"]
+FLAG_COLUMNS = ["feed", "_row_number", "county_code", "key_value", "column_name", "rule", "severity", "value",
+                "threshold", "message"]
+# Feeds whose county_code must be a county of the year's schools feed (rule `unknown_county`).
+COUNTY_FEEDS = ("county_finance", "county_submission")
 
 
 @dataclass
@@ -190,6 +199,30 @@ def _row_rules(feed: str, t: pd.DataFrame, v: _Violations, ref: SchoolsReference
             ], index=t.index)
             v.add(~allowed, "stage", "stage_for_type",
                   "stage " + t["stage"].astype(str) + " is impossible for a school of type " + stype.astype(str))
+            _stage_missing(t, stype, v)
+    if feed in COUNTY_FEEDS and len(ref.county_by_school):
+        known_county = t["county_code"].isin(set(ref.county_by_school.dropna()))
+        v.add(t["county_code"].notna() & ~known_county, "county_code", "unknown_county",
+              "county_code " + t["county_code"].astype(str) + " is not a county of the schools feed")
+
+
+def _stage_missing(t: pd.DataFrame, stype: pd.Series, v: _Violations) -> None:
+    """一贯制 schools report every stage they teach; all rows of one that lacks a stage are held back."""
+    complete = stype.isin(STAGE_COMPLETE_TYPES) & t["stage"].notna()
+    if not complete.any():
+        return
+    rows = pd.DataFrame({"school_id": t["school_id"], "stage": t["stage"], "type": stype})[complete]
+    schools = rows.groupby("school_id").agg(stages=("stage", set), type=("type", "first"))
+    schools["missing"] = [[st for st in STAGES_BY_TYPE[ty] if st not in have]
+                          for have, ty in zip(schools["stages"], schools["type"], strict=True)]
+    schools = schools[schools["missing"].map(bool)]
+    if schools.empty:
+        return
+    text = pd.Series([f"{ty} school reports no {'/'.join(m)} row; a 一贯制 school reports every stage it "
+                      "teaches (0 students when one is empty)" for ty, m in zip(schools["type"], schools["missing"],
+                                                                                 strict=True)],
+                     index=schools.index)
+    v.add(t["school_id"].isin(schools.index), "stage", "stage_missing", t["school_id"].map(text))
 
 
 def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None) -> ValidatedFeed:
@@ -222,6 +255,10 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
 
     if "county_code" in typed.columns:
         county = typed["county_code"]
+        if feed in COUNTY_FEEDS and len(violations):
+            # a county the census does not know is not a county: no phantom row in the readiness marts
+            unknown = violations.loc[violations["rule"] == "unknown_county", "_row_number"]
+            county = county.where(~typed["_row_number"].isin(unknown), None)
     else:
         county = typed["school_id"].map(ref.county_by_school) if len(ref.county_by_school) else \
             pd.Series(None, index=typed.index, dtype=object)
@@ -236,6 +273,8 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
         violations["key_value"] = pd.Series(dtype=object)
 
     notes = []
+    if delivered.encoding_note:
+        notes.append(f"encoding: {delivered.encoding_note}")
     if delivered.extra_columns:
         notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
     if delivered.absent_columns:
@@ -250,3 +289,64 @@ def numeric_columns(feed: str) -> list[str]:
     return [c.name for c in FEED_SPECS[feed].all_columns if c.kind in ("int", "num")]
 
 
+
+
+def _flags(feed: str, rows: pd.DataFrame, mask: pd.Series, column: str, rule: str, severity: str,
+           value: pd.Series, threshold: float | None, message: pd.Series | str) -> pd.DataFrame:
+    mask = mask.fillna(False).astype(bool)
+    sel = rows[mask]
+    return pd.DataFrame({
+        "feed": feed,
+        "_row_number": sel["_row_number"].astype("int64").to_numpy(),
+        "county_code": sel["_county_code"].astype(object).to_numpy(),
+        "key_value": sel["key_value"].to_numpy(),
+        "column_name": column,
+        "rule": rule,
+        "severity": severity,
+        "value": value[mask].astype(float).to_numpy(),
+        "threshold": threshold,
+        "message": message[mask].to_numpy() if isinstance(message, pd.Series) else message,
+    }, columns=FLAG_COLUMNS)
+
+
+def plausibility_flags(enrollment: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Flags on valid rows: implausible values (kept, reported) and zero-student rows (kept out of
+    every coefficient by the scope rules, reported). Never quarantine: a flag leaves the county complete.
+
+    `enrollment`: school_id, stage, students, classes, _row_number, _county_code;
+    `facilities`: school_id, the area and equipment columns, _row_number, _county_code.
+    """
+    parts = []
+    e = enrollment.copy()
+    e["key_value"] = e["school_id"].astype(str) + "|" + e["stage"].astype(str)
+    students = pd.to_numeric(e["students"], errors="coerce").astype(float)
+    classes = pd.to_numeric(e["classes"], errors="coerce").astype(float)
+    per_class = students / classes.where(classes > 0)
+    parts.append(_flags("enrollment", e, per_class > IMPLAUSIBLE_STUDENTS_PER_CLASS, "students",
+                        "students_per_class_implausible", "implausible", per_class, IMPLAUSIBLE_STUDENTS_PER_CLASS,
+                        per_class.map(lambda x: f"{x:.1f} students per class (over "
+                                                f"{IMPLAUSIBLE_STUDENTS_PER_CLASS}); kept, check with the county")))
+    parts.append(_flags("enrollment", e, students == 0, "students", "zero_students", "notice", students, None,
+                        "no students at this stage: kept, carries no weight in any coefficient"))
+
+    f = facilities.copy()
+    f["key_value"] = f["school_id"].astype(str)
+    total = students.groupby(e["school_id"]).sum(min_count=1)
+    per_school = f["school_id"].map(total).astype(float)
+    per_school = per_school.where(per_school > 0)
+    for col in AREA_COLUMNS_CHECKED:
+        ratio = pd.to_numeric(f[col], errors="coerce").astype(float) / per_school
+        parts.append(_flags("facilities", f, ratio > IMPLAUSIBLE_AREA_M2_PER_STUDENT, col,
+                            "area_per_student_implausible", "implausible", ratio, IMPLAUSIBLE_AREA_M2_PER_STUDENT,
+                            ratio.map(lambda x, c=col: f"{c} is {x:.0f} m² per student (over "
+                                                       f"{IMPLAUSIBLE_AREA_M2_PER_STUDENT}); kept, check with the county")))
+    equipment = pd.to_numeric(f["equipment_value_10k_yuan"], errors="coerce").astype(float) * 10_000 / per_school
+    parts.append(_flags("facilities", f, equipment > IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
+                        "equipment_value_10k_yuan", "equipment_per_student_implausible", "implausible", equipment,
+                        IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
+                        equipment.map(lambda x: f"equipment worth {x:,.0f} yuan per student (over "
+                                                f"{IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT:,}); kept — 万元 entered as yuan?")))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
