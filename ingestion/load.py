@@ -14,8 +14,14 @@ import duckdb
 import pandas as pd
 
 from ingestion.contract import FEED_SPECS, FEEDS
-from ingestion.readers import find_feed_file, read_feed_file
-from ingestion.validate import SchoolsReference, ValidatedFeed, plausibility_flags, validate_feed
+from ingestion.readers import FeedFileError, find_feed_file, read_feed_file
+from ingestion.validate import (
+    COUNTY_FEEDS,
+    SchoolsReference,
+    ValidatedFeed,
+    plausibility_flags,
+    validate_feed,
+)
 from orchestration.faultpoints import maybe_die
 
 META_COLUMNS = {
@@ -127,6 +133,20 @@ def schools_reference(con: duckdb.DuckDBPyConnection, year: int) -> SchoolsRefer
     return SchoolsReference.from_schools(df)
 
 
+def schools_reference_from_landing(landing: Path | str, year: int) -> SchoolsReference:
+    """The reference read from this year's delivered schools file itself. The county feeds do not wait
+    for raw_schools in the asset graph (it may still hold the previous run's rows when they load), so
+    their `unknown_county` rule reads the file. An absent or unusable schools file: no reference (the
+    schools step reports that file and stops the year)."""
+    try:
+        path = find_feed_file(landing, year, "schools")
+        if path is None:
+            return SchoolsReference.empty()
+        return SchoolsReference.from_schools(validate_feed(read_feed_file("schools", path)).typed)
+    except FeedFileError:
+        return SchoolsReference.empty()
+
+
 def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: ValidatedFeed | None,
                summary: FeedLoadSummary, loaded_at: dt.datetime) -> None:
     """Replace `year` of raw_<feed>, quarantine_<feed> and the feed's feed_loads row, atomically."""
@@ -181,7 +201,10 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
         write_feed(con, year, feed, None, summary, loaded_at)
         return summary
     delivered = read_feed_file(feed, path)
-    ref = schools_reference(con, year) if feed != "schools" else None
+    if feed in COUNTY_FEEDS:
+        ref = schools_reference_from_landing(landing, year)
+    else:
+        ref = schools_reference(con, year) if feed != "schools" else None
     validated = validate_feed(delivered, ref)
     rel_path = str(path.relative_to(Path(landing).resolve()))
     vio = validated.violations
@@ -195,19 +218,23 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     )
     summary.extra_columns = list(delivered.extra_columns)
     write_feed(con, year, feed, validated, summary, loaded_at)
-    _report_flags(summary, refresh_flags(con, year))
+    if _report_flags(summary, refresh_flags(con, year)):
+        con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
+                    ["; ".join(summary.notes), year, feed])
     return summary
 
 
-def _report_flags(summary: FeedLoadSummary, flags: pd.DataFrame) -> None:
+def _report_flags(summary: FeedLoadSummary, flags: pd.DataFrame) -> bool:
+    """Add this feed's flags (as of now) to the summary's notes; whether there were any."""
     mine = flags[flags["feed"] == summary.feed]
     if mine.empty:
-        return
+        return False
     summary.flags = mine["rule"].value_counts().sort_index().to_dict()
     summary.notes.append(f"{len(mine)} value(s) flagged, kept (table {FLAGS_TABLE}): "
                          + ", ".join(f"{k}: {n}" for k, n in summary.flags.items()))
     summary.notes += [f"{summary.source_file} row {r['_row_number']}, column {r['column_name']}: "
                       f"[{r['rule']}, {r['severity']}] {r['message']}" for r in mine.head(3).to_dict("records")]
+    return True
 
 
 def refresh_flags(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:

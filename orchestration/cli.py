@@ -103,25 +103,30 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     if since is not None and since > year:
         raise SystemExit(f"junheng: --since {since} is after --year {year}")
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
-    job = build_definitions(settings).resolve_job_def(YEAR_JOB)
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if quiet else "INFO"}}}}
-    if full_refresh:
-        run_config["ops"] = {n: {"config": {"full_refresh": True}} for n in ("dbt_indicators", "dbt_marts")}
-    started = time.monotonic()
-    log_dir = settings.warehouse / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"run-{year}-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    # dagster-dbt echoes dbt's log to stdout; keep it in a file so the CLI prints only the verdict.
-    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
-        if since is None or since == year:
-            result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
-                                            run_config=run_config)
-        else:  # a partition range runs as one run: the assets' single-run backfill policy
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=run_config,
-                tags={"dagster/asset_partition_range_start": str(since),
-                      "dagster/asset_partition_range_end": str(year)})
+    from orchestration.locking import hold_warehouse
+
+    # One run per warehouse (orchestration/locking.py): a second run is refused (exit 75), or waits
+    # JUNHENG_LOCK_WAIT seconds; a DuckDB file still held by a killed run's dbt child is waited for.
+    with hold_warehouse(settings.warehouse, year, settings.working_db):
+        instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
+        job = build_definitions(settings).resolve_job_def(YEAR_JOB)
+        run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if quiet else "INFO"}}}}
+        if full_refresh:
+            run_config["ops"] = {n: {"config": {"full_refresh": True}} for n in ("dbt_indicators", "dbt_marts")}
+        started = time.monotonic()
+        log_dir = settings.warehouse / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"run-{year}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+        # dagster-dbt echoes dbt's log to stdout; keep it in a file so the CLI prints only the verdict.
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
+            if since is None or since == year:
+                result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
+                                                run_config=run_config)
+            else:  # a partition range runs as one run: the assets' single-run backfill policy
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=run_config,
+                    tags={"dagster/asset_partition_range_start": str(since),
+                          "dagster/asset_partition_range_end": str(year)})
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=time.monotonic() - started,
                          log_path=log_path)
     for ev in result.get_asset_check_evaluations():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.faultpoints import maybe_die
+
 PUBLISHED_TABLES = (
     "fct_school_unit_indicators",
     "fct_county_coefficients",
@@ -51,6 +53,18 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_temp_files(published_db: Path) -> list[Path]:
+    """Delete half-built publications (`.published.duckdb.<run>.tmp` and its `.wal`) that a run killed
+    while publishing left behind. Only one run publishes into a warehouse at a time (the warehouse
+    lock, or Dagster's one-run queue), so any such file is dead. Returns what was removed."""
+    removed = []
+    for pattern in (f".{published_db.name}.*.tmp", f".{published_db.name}.*.tmp.wal"):
+        for stale in published_db.parent.glob(pattern):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
 def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: str,
             checks: Sequence[str] = (), published_at: dt.datetime | None = None) -> dict[str, int]:
     """Publish `years` of every mart; other years keep their previous publication. Returns row counts."""
@@ -58,7 +72,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     years = sorted({int(y) for y in years})
     published_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_db.parent / f".{published_db.name}.{run_id}.tmp"
-    tmp.unlink(missing_ok=True)
+    remove_stale_temp_files(published_db)
     counts: dict[str, int] = {}
     con = duckdb.connect(str(tmp))
     try:
@@ -93,6 +107,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
         raise
     con.close()
     _fsync(tmp)
+    maybe_die("publish")  # test-only (orchestration/faultpoints.py): the new file complete, not yet in place
     os.replace(tmp, published_db)
     _fsync(published_db.parent)
     return counts

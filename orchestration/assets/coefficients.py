@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 from orchestration.warehouse import write_county_coefficients
@@ -20,6 +21,7 @@ def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfi
     years = partition_years(context)
     with junheng.connect() as con:
         result = write_county_coefficients(con, years)
+        maybe_die("coefficients")  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     per_indicator = result[result["indicator_code"] != "COMPREHENSIVE"]
     return dg.MaterializeResult(metadata={
         "groups": len(per_indicator),

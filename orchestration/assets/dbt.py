@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_args import dbt_build_args
+from orchestration.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
@@ -36,6 +37,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: Junh
     target/ folder per invocation (tens of MB over many runs): removed once the events are read."""
     args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
     invocation = dbt.cli(args, context=context)
+    maybe_die("dbt", invocation.process.pid)  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     try:
         yield from invocation.stream()
     finally:

@@ -299,6 +299,8 @@ def test_loader_keeps_flagged_rows_reports_flags_and_extra_columns(tmp_path):
         assert con.execute("select count(*) from raw_enrollment where not _quarantined").fetchone()[0] == 5
         loads = dict(con.execute("select feed, extra_columns from feed_loads").fetchall())
         assert loads["schools"] == "principal"
+        notes = con.execute("select notes from feed_loads where feed = 'enrollment'").fetchone()[0]
+        assert "students_per_class_implausible: 1" in notes
         assert con.execute("select _delivered from raw_schools limit 1").fetchone()[0].count("张三") == 1
     finally:
         con.close()
@@ -359,3 +361,18 @@ def test_the_kill_hook_is_inert_unless_armed(monkeypatch):
         faultpoints.maybe_die(point)  # returns: this test process is still alive
     monkeypatch.setenv(faultpoints.ENV, "publish")
     assert faultpoints.armed("publish") and not faultpoints.armed("dbt")
+
+
+def test_unknown_county_is_found_even_when_county_finance_loads_before_schools(tmp_path):
+    # the county feeds do not wait for raw_schools in the asset graph: they read the schools file
+    frames = worked_example.frames()
+    frames["county_finance"] = pd.DataFrame({"county_code": [worked_example.COUNTY, "210399"],
+                                             "teacher_avg_salary_yuan": [98000, 97000],
+                                             "civil_servant_avg_salary_yuan": [95000, 96000]})
+    con, summaries = _ingest(tmp_path, frames, ["county_finance", "schools"])
+    try:
+        q = con.execute("select rule, county_code, key_value from quarantine_county_finance").fetchall()
+    finally:
+        con.close()
+    assert q == [("unknown_county", None, "210399")]
+    assert summaries["county_finance"].rows_quarantined == 1
