@@ -16,6 +16,11 @@ def run(landing: Path, warehouse: Path, year: int = 2024) -> RunOutcome:
     return run_year(Settings(landing=Path(landing), warehouse=Path(warehouse)), year)
 
 
+def run_years(landing: Path, warehouse: Path, first: int, last: int) -> RunOutcome:
+    """Years first..last as one run (the single-run backfill path)."""
+    return run_year(Settings(landing=Path(landing), warehouse=Path(warehouse)), last, since=first)
+
+
 def published(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
     con = duckdb.connect(str(Path(warehouse) / "published.duckdb"), read_only=True)
     try:

@@ -13,7 +13,7 @@ import pytest
 
 from ingestion.generate import build_feeds
 from tests import worked_example
-from tests.integration.helpers import content_hash, published, run, write_feeds
+from tests.integration.helpers import content_hash, published, run, run_years, write_feeds
 
 B5_SQL = ("select cv from fct_county_coefficients where ruleset = 'basic_2012' and level = 'primary' "
           "and indicator_code = 'B5' and county_code = ?")
@@ -55,8 +55,9 @@ def good_run(tmp_path_factory, demo_frames):
     """A warehouse holding one good publication of the demo year."""
     landing = tmp_path_factory.mktemp("landing")
     wh = tmp_path_factory.mktemp("wh")
+    write_feeds(landing, 2022, build_feeds(counties=9, year=2022, seed=0))  # Q1 needs Y − 2
     write_feeds(landing, 2024, demo_frames)
-    outcome = run(landing, wh)
+    outcome = run_years(landing, wh, 2022, 2024)
     assert outcome.success, outcome.problems
     return landing, wh
 
@@ -70,17 +71,24 @@ def test_run_twice_gives_identical_marts(good_run, tmp_path):
     assert content_hash(copy) == first
     log = published(copy, "select * from publication_log order by published_at")
     assert len(log) == 2 and log["run_id"].nunique() == 2
+    assert log["years"].tolist() == ["2022,2023,2024", "2024"]
 
 
 def test_demo_verdicts_differ_for_the_reasons_built_in(good_run):
     _, wh = good_run
-    r = published(wh, "select county_code, ruleset, status from mart_county_readiness")
-    status = {(c, rs): s for c, rs, s in r.itertuples(index=False)}
+    r = published(wh, "select county_code, ruleset, status, failing_items from mart_county_readiness where year = 2024")
+    status = {(c, rs): s for c, rs, s, _ in r.itertuples(index=False)}
+    failing = {(c, rs): f for c, rs, _, f in r.itertuples(index=False)}
     assert status[("210302", "moe_2017")] == "ready"
     # 铁西区: R2 coefficient above 0.50 fails the MoE per-indicator rule, the comprehensive one passes.
-    assert status[("210303", "moe_2017")] == "not_ready"
+    assert status[("210303", "moe_2017")] == "not_ready" and failing[("210303", "moe_2017")] == "BALANCE"
     assert status[("210303", "anshan_2018")] == "ready"
-    assert status[("210321", "moe_2017")] == "not_ready"  # under-equipped village schools
+    assert "R5" in failing[("210321", "moe_2017")]  # under-equipped village schools
+    # 立山区 passes the resource dimension but fails on a guarantee item (teacher rotation)
+    levels = published(wh, "select status from mart_county_level_resources where year = 2024 "
+                           "and county_code = '210304' and ruleset = 'moe_2017'")
+    assert (levels["status"] == "ready").all()
+    assert failing[("210304", "moe_2017")] == "G11"
 
 
 def _modify_and_run(good_run, tmp_path, demo_frames, change):
@@ -106,11 +114,11 @@ def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(good_run, 
     outcome, wh, _ = _modify_and_run(good_run, tmp_path, demo_frames, change)
     assert outcome.success, outcome.problems
     r = published(wh, "select county_code, status, blocking_reasons from mart_county_readiness "
-                      "where ruleset = 'moe_2017'").set_index("county_code")
+                      "where ruleset = 'moe_2017' and year = 2024").set_index("county_code")
     assert r.loc["210302", "status"] == "incomplete"
     assert "quarantined" in r.loc["210302", "blocking_reasons"]
     assert (r.drop(index="210302")["status"] != "incomplete").all()
-    coefs = published(wh, "select cv, cv_null_reason from fct_county_coefficients where county_code = '210302'")
+    coefs = published(wh, "select cv, cv_null_reason from fct_county_coefficients where county_code = '210302' and year = 2024")
     assert coefs["cv"].isna().all() and coefs["cv_null_reason"].str.contains("incomplete").all()
     import duckdb
 
@@ -150,8 +158,8 @@ def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_fr
     write_feeds(land2, 2023, build_feeds(counties=9, year=2023, seed=0))
     assert run(land2, copy, year=2023).success
     years = published(copy, "select year, count(*) n from mart_county_readiness group by year order by year")
-    assert years["year"].tolist() == [2023, 2024]
-    assert years["n"].nunique() == 1
+    assert years["year"].tolist() == [2022, 2023, 2024]
+    assert years["n"].tolist() == [27, 27, 27]  # 9 counties × 3 rule sets, once each
     pd.testing.assert_frame_equal(
         published(copy, "select * from mart_county_level_resources where year = 2024 order by all"),
         published(wh, "select * from mart_county_level_resources where year = 2024 order by all"))

@@ -1,0 +1,123 @@
+"""Every item of the evaluation — R1–R7, the balance rule, G1–G15, Q1–Q9, SR, the vetoes and the
+prerequisite — shown passing, failing and unknown, through the whole pipeline in one run over
+counties built for it (tests/integration/evaluation_cases.py)."""
+
+import pytest
+
+from tests.integration import evaluation_cases as ec
+from tests.integration.helpers import published, run_years, write_feeds
+
+ALL_ITEMS = [f"R{i}" for i in range(1, 8)] + ["BALANCE"] + [f"G{i}" for i in range(1, 16)] + \
+    [f"Q{i}" for i in range(1, 10)] + ["SR", "VETO_EXAM_ADMISSION", "VETO_SCHOOL_CHOICE", "VETO_KEY_SCHOOLS",
+                                       "VETO_KEY_CLASSES", "VETO_LOW_RECOGNITION", "VETO_VACANT_POSTS",
+                                       "VETO_SAFETY", "VETO_FRAUD", "PREREQ"]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    landing = tmp_path_factory.mktemp("landing")
+    wh = tmp_path_factory.mktemp("wh")
+    by_code = {}
+    for year in (ec.YEAR - 2, ec.YEAR):
+        frames, by_code = ec.build(year)
+        write_feeds(landing, year, frames)
+    outcome = run_years(landing, wh, ec.YEAR - 2, ec.YEAR)
+    assert outcome.success, outcome.problems
+    items = published(wh, "select * from fct_county_items where year = ?", [ec.YEAR])
+    readiness = published(wh, "select * from mart_county_readiness where year = ?", [ec.YEAR])
+    shortfalls = published(wh, "select * from mart_school_shortfalls where year = ?", [ec.YEAR])
+    return by_code, items, readiness, shortfalls
+
+
+def _code(by_code, name):
+    return next(c for c, case in by_code.items() if case.name == name)
+
+
+def test_the_base_county_passes_every_item_and_is_ready(result):
+    by_code, items, readiness, _ = result
+    code = _code(by_code, "base")
+    mine = items[(items["county_code"] == code) & (items["ruleset"] == "moe_2017")]
+    assert sorted(mine["item_code"]) == sorted(ALL_ITEMS)
+    assert (mine["status"] == "pass").all(), mine[mine["status"] != "pass"][["item_code", "status", "detail"]]
+    row = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == "moe_2017")].iloc[0]
+    assert row["status"] == "ready" and row["items_fail"] == 0 and row["items_unknown"] == 0
+
+
+@pytest.mark.parametrize("case", [c for c in ec.CASES if c.name != "base"], ids=lambda c: c.name)
+def test_item_status(result, case):
+    by_code, items, readiness, _ = result
+    code = _code(by_code, case.name)
+    row = items[(items["county_code"] == code) & (items["ruleset"] == case.ruleset)
+                & (items["item_code"] == case.item)]
+    assert len(row) == 1
+    got = row.iloc[0]
+    assert got["status"] == case.expected, got[["status", "value", "detail"]].to_dict()
+    verdict = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == case.ruleset)].iloc[0]
+    if case.expected == "fail":
+        assert verdict["status"] == "not_ready"
+        assert case.item in verdict["failing_items"].split(", ")
+        assert case.item in verdict["blocking_reasons"]
+    elif case.expected == "unknown":
+        assert verdict["status"] in ("incomplete", "not_ready")
+        assert case.item in (verdict["unknown_items"] or "").split(", ")
+        assert case.item in verdict["blocking_reasons"]
+
+
+def test_a_veto_makes_an_otherwise_perfect_county_not_ready(result):
+    by_code, items, readiness, _ = result
+    code = _code(by_code, "veto_key_schools_fail")
+    mine = items[(items["county_code"] == code) & (items["ruleset"] == "anshan_2018")]
+    assert set(mine.loc[mine["status"] != "pass", "item_code"]) == {"VETO_KEY_SCHOOLS"}
+    verdict = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == "anshan_2018")].iloc[0]
+    assert verdict["status"] == "not_ready" and verdict["veto_triggered"]
+    assert verdict["blocking_reasons"].startswith("VETO")
+
+
+def test_the_prerequisite_counts_three_years(result):
+    by_code, items, _, _ = result
+    for name, expected in (("prereq_fail", "fail"), ("prereq_boundary_pass", "pass")):
+        code = _code(by_code, name)
+        row = items[(items["county_code"] == code) & (items["ruleset"] == "moe_2017") & (items["item_code"] == "PREREQ")]
+        assert row["status"].item() == expected
+
+
+def test_a_missing_feed_value_is_unknown_never_pass(result):
+    by_code, items, _, _ = result
+    code = _code(by_code, "g8_unknown")  # no county_finance row at all
+    row = items[(items["county_code"] == code) & (items["item_code"] == "G8")]
+    assert set(row["status"]) == {"unknown"}
+
+
+def test_disagreement_between_computed_and_submitted_is_reported(result):
+    by_code, items, readiness, _ = result
+    code = _code(by_code, "g9_disagreement")
+    row = items[(items["county_code"] == code) & (items["ruleset"] == "moe_2017") & (items["item_code"] == "G9")].iloc[0]
+    assert row["status"] == "fail" and row["source"] == "computed"
+    assert abs(float(row["value"]) - 100 * (30 + 27 + 3 + 8 + 4) / 75) < 1e-6  # 72 of 75 teachers
+    assert row["submitted_value"] == "100" and row["disagreement"]
+    verdict = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == "moe_2017")].iloc[0]
+    assert verdict["disagreements"] == 1 and "G9" in verdict["disagreement_text"]
+
+
+def test_per_indicator_and_comprehensive_balance_side_by_side(result):
+    by_code, _, readiness, _ = result
+    code = _code(by_code, "balance_fail")
+    moe = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == "moe_2017")].iloc[0]
+    anshan = readiness[(readiness["county_code"] == code) & (readiness["ruleset"] == "anshan_2018")].iloc[0]
+    # R6 is 2 500 vs 25 000 yuan per pupil at equal enrolment: CV = 11 250 / 13 750 = 0.818
+    assert moe["primary_max_cv"] == pytest.approx(11250 / 13750)
+    assert not moe["primary_per_indicator_balance"] and moe["primary_comprehensive_balance"]
+    assert moe["status"] == "not_ready" and "BALANCE" in moe["failing_items"]
+    assert anshan["status"] == "ready"
+
+
+def test_shortfalls_in_natural_units(result):
+    by_code, _, _, shortfalls = result
+    rows = shortfalls[(shortfalls["county_code"] == _code(by_code, "r7_fail")) & (shortfalls["ruleset"] == "moe_2017")]
+    r7 = rows[rows["indicator_code"] == "R7"].iloc[0]
+    # 4 rooms for 400 pupils: 2.3 per 100 needs 9.2 → 6 more rooms (rounded up); 85 % needs 7.82 → 4 more
+    assert r7["unit"] == "rooms" and r7["shortfall_to_threshold"] == 6 and r7["shortfall_to_floor"] == 4
+    rows = shortfalls[(shortfalls["county_code"] == _code(by_code, "r5_fail")) & (shortfalls["ruleset"] == "moe_2017")]
+    r5 = rows[rows["indicator_code"] == "R5"].iloc[0]
+    assert r5["unit"] == "m²" and r5["shortfall_to_threshold"] == pytest.approx(7.5 * 400 - 1700)
+    assert r5["shortfall_to_floor"] == pytest.approx(7.5 * 0.85 * 400 - 1700)
