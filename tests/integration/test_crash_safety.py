@@ -1,0 +1,97 @@
+"""Crash safety: `junheng run` SIGKILLed during ingestion, during dbt, during the coefficient step and
+during publication (test-only kill points, orchestration/faultpoints.py). After each kill the
+published file is byte-for-byte what it was and opens; the next run needs no clean-up.
+
+One chain on one warehouse copy, each run killed one step further than the last: every run gets past
+the point where the previous one died, over whatever that one left (an uncommitted DuckDB WAL, an
+orphaned dbt child, a Dagster run stuck in STARTED, a complete but unrenamed `.published.duckdb.<run>.tmp`);
+the last, unkilled run publishes the same content as before and removes the stale temp file."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import OFFLINE_ENV
+from orchestration.faultpoints import ENV, POINTS
+from tests import worked_example
+from tests.integration.helpers import content_hash, published, run
+
+JUNHENG = str(Path(sys.executable).parent / "junheng")
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A warehouse with one good publication of the worked example."""
+    landing = tmp_path_factory.mktemp("landing")
+    worked_example.write(landing)
+    wh = tmp_path_factory.mktemp("wh")
+    outcome = run(landing, wh)
+    assert outcome.success, outcome.problems
+    return landing, wh
+
+
+def _cli(landing: Path, wh: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", ENV)}
+    env.update(OFFLINE_ENV)
+    if kill_at:
+        env[ENV] = kill_at
+    return subprocess.run([JUNHENG, "run", "--landing", str(landing), "--year", "2024", "--warehouse", str(wh)],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def _holders(db: Path) -> list[int]:
+    """Processes with `db` open (a dbt child orphaned by the kill), by /proc."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if any(os.readlink(fd) == str(db) for fd in (d / "fd").iterdir()):
+                    pids.append(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def _opens(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select count(*) from mart_county_readiness").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_no_clean_up(good, tmp_path):
+    landing, base = good
+    wh = tmp_path / "wh"
+    shutil.copytree(base, wh)
+    pub = wh / "published.duckdb"
+    before, before_content = pub.read_bytes(), content_hash(wh)
+    orphans: list[int] = []
+    try:
+        for point in POINTS:
+            proc = _cli(landing, wh, kill_at=point)
+            assert proc.returncode == -signal.SIGKILL, (point, proc.returncode, proc.stderr[-3000:])
+            assert pub.read_bytes() == before, f"published.duckdb changed by a run killed at {point}"
+            assert _opens(pub) > 0
+            if point == "dbt":
+                orphans = _holders(wh / "junheng.duckdb")  # the dbt child may outlive its parent a few seconds
+            if point == "publish":  # killed with the new file complete beside the old one, not renamed
+                assert len(list(wh.glob(".published.duckdb.*.tmp"))) == 1
+        proc = _cli(landing, wh)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    finally:
+        for pid in orphans:  # only ever a dbt this test's runs started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert not list(wh.glob(".published.duckdb.*")), "the stale temp file of the killed publication is gone"
+    assert content_hash(wh) == before_content  # same inputs, same publication, crashes or not
+    log = published(wh, "select run_id from publication_log order by published_at")
+    assert len(log) == 2 and log["run_id"].iloc[-1] in proc.stdout
