@@ -163,3 +163,15 @@ def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_fr
     pd.testing.assert_frame_equal(
         published(copy, "select * from mart_county_level_resources where year = 2024 order by all"),
         published(wh, "select * from mart_county_level_resources where year = 2024 order by all"))
+
+
+def test_every_published_column_is_in_the_data_dictionary(good_run):
+    from orchestration.data_dictionary import PUBLICATION_LOG, published_models
+    from orchestration.publish import PUBLISHED_TABLES
+
+    _, wh = good_run
+    models = published_models()
+    for name in PUBLISHED_TABLES:
+        cols = published(wh, f"describe {name}")["column_name"].tolist()
+        assert cols == [c["name"] for c in models[name]["columns"]], name
+    assert published(wh, "describe publication_log")["column_name"].tolist() == list(PUBLICATION_LOG["columns"])
