@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.contract import FEED_SPECS, FEEDS
-from ingestion.readers import FeedFileError, find_feed_file, read_feed_file
+from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
 from ingestion.validate import (
     COUNTY_FEEDS,
     SchoolsReference,
@@ -196,8 +196,11 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     ensure_tables(con)
     path = find_feed_file(landing, year, feed)
     if path is None:
+        others = unrecognised_files(landing, year)
         summary = FeedLoadSummary(feed=feed, year=year, status="absent",
-                                  notes=[f"no {feed}.csv/.xlsx/.parquet in {Path(landing) / str(year)}"])
+                                  notes=[f"no {feed}.csv/.xlsx/.parquet in {Path(landing) / str(year)}"
+                                         + (f" (files there that deliver no feed: {', '.join(others)})"
+                                            if others else "")])
         write_feed(con, year, feed, None, summary, loaded_at)
         return summary
     delivered = read_feed_file(feed, path)

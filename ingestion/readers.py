@@ -61,15 +61,21 @@ def confined(landing: Path, candidate: Path) -> Path:
 
 
 def find_feed_file(landing: Path | str, year: int | str, feed: str) -> Path | None:
-    """The one file delivering `feed` for `year`, or None when the feed is absent."""
+    """The one file delivering `feed` for `year`, or None when the feed is absent. Refused: two files
+    for one feed, a feed file in a format not accepted, a path resolving outside the landing dir."""
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}")
     landing = Path(landing)
     year_dir = confined(landing, landing / str(year))
     if not year_dir.is_dir():
         return None
-    found = [confined(landing, p) for p in sorted(year_dir.iterdir())
-             if p.is_file() and p.stem.lower() == feed and p.suffix.lower().lstrip(".") in EXTENSIONS]
+    named = [p for p in sorted(year_dir.iterdir()) if p.stem.lower() == feed and (p.is_file() or p.is_symlink())]
+    unsupported = [p for p in named if p.suffix.lower().lstrip(".") not in EXTENSIONS]
+    if unsupported:  # e.g. schools.xls or schools.txt: refused, never silently treated as an absent feed
+        raise FeedFileError(unsupported[0], "unsupported_format",
+                            f"feed '{feed}' delivered as '{unsupported[0].name}'; save it as "
+                            f"{' or '.join(f'{feed}.{e}' for e in EXTENSIONS)}")
+    found = [confined(landing, p) for p in named]
     if len(found) > 1:
         raise FeedFileError(year_dir, "duplicate_feed_file",
                             f"{len(found)} files deliver feed '{feed}': "
@@ -292,3 +298,14 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
                          absent_columns=absent,
                          header_renames=renames, ragged_rows=ragged, delivered_headers=list(headers),
                          encoding_note=note)
+
+
+def unrecognised_files(landing: Path | str, year: int | str) -> list[str]:
+    """Files in the year's folder that deliver no feed (e.g. a misspelt `school.csv`): reported."""
+    landing = Path(landing)
+    year_dir = confined(landing, landing / str(year))
+    if not year_dir.is_dir():
+        return []
+    return [p.name for p in sorted(year_dir.iterdir())
+            if p.is_file() and p.stem.lower() not in FEEDS and not p.name.startswith((".", "~$"))
+            and p.name != "SYNTHETIC.txt"]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ingestion.load import FLAGS_TABLE, ingest_feed
-from ingestion.readers import FeedFileError, read_feed_file
+from ingestion.readers import FeedFileError, find_feed_file, read_feed_file
 from ingestion.validate import SchoolsReference, plausibility_flags, validate_feed
 from orchestration import faultpoints
 from tests import worked_example
@@ -122,6 +122,49 @@ def test_header_only_xlsx_is_no_rows(tmp_path):
     worked_example.frames()["schools"].head(0).to_excel(tmp_path / "schools.xlsx", index=False)
     with pytest.raises(FeedFileError, match="no_rows"):
         read_feed_file("schools", tmp_path / "schools.xlsx")
+
+
+def test_corrupt_parquet_is_a_file_error(tmp_path):
+    with pytest.raises(FeedFileError, match="unreadable_parquet"):
+        read_feed_file("schools", _write(tmp_path, "schools.parquet", b"PAR1 not really"))
+
+
+@pytest.mark.parametrize("name", ["schools.xls", "schools.txt", "Schools.XLSM", "schools"])
+def test_a_feed_file_in_a_format_not_accepted_is_refused_not_ignored(tmp_path, name):
+    (tmp_path / "2024").mkdir()
+    _write(tmp_path / "2024", name, b"x")
+    with pytest.raises(FeedFileError) as e:
+        find_feed_file(tmp_path, 2024, "schools")
+    assert e.value.rule == "unsupported_format" and name in str(e.value)
+
+
+def test_a_misnamed_file_is_reported_when_its_feed_is_absent(tmp_path):
+    (tmp_path / "landing" / "2024").mkdir(parents=True)
+    worked_example.frames()["facilities"].to_csv(tmp_path / "landing" / "2024" / "facility.csv", index=False)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        summary = ingest_feed(con, tmp_path / "landing", 2024, "facilities")
+    finally:
+        con.close()
+    assert summary.status == "absent" and "facility.csv" in summary.notes[0]
+
+
+def test_a_truncated_last_line_quarantines_that_row(tmp_path):
+    text = worked_example.frames()["enrollment"].to_csv(index=False)
+    path = tmp_path / "enrollment.csv"
+    path.write_text(text[: text.rstrip().rfind(",")], encoding="utf-8")  # the last line cut short
+    result = _validated("enrollment", path, _schools_ref())
+    assert result.typed["_quarantined"].tolist() == [False] * 4 + [True]
+    assert "field_count" in set(result.violations["rule"])
+
+
+def test_two_headers_for_one_column_are_a_file_error(tmp_path):
+    df = worked_example.frames()["schools"]
+    df.insert(1, "学校标识码", df["school_id"])  # canonical and Chinese header of the same column
+    df.to_csv(tmp_path / "schools.csv", index=False)
+    with pytest.raises(FeedFileError) as e:
+        read_feed_file("schools", tmp_path / "schools.csv")
+    assert e.value.rule == "duplicate_column" and e.value.column == "school_id"
 
 
 # --- headers and cells ------------------------------------------------------------------------------
