@@ -112,7 +112,8 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
         job = build_definitions(settings).resolve_job_def(YEAR_JOB)
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if quiet else "INFO"}}}}
         if full_refresh:
-            run_config["ops"] = {n: {"config": {"full_refresh": True}} for n in ("dbt_indicators", "dbt_marts")}
+            run_config["ops"] = {n: {"config": {"full_refresh": True}}
+                             for n in ("dbt_indicators", "dbt_marts", "county_coefficients")}
         started = time.monotonic()
         log_dir = settings.warehouse / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)

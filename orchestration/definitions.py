@@ -11,9 +11,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.coefficients import county_coefficients
-from orchestration.assets.dbt import dbt_indicators, dbt_marts
+from orchestration.assets.dbt import dbt_docs, dbt_indicators, dbt_marts
 from orchestration.assets.ingestion import feed_assets
 from orchestration.assets.publish import published_marts
+from orchestration.automation import build_automation
+from orchestration.automation import default_status as automation_on
 from orchestration.checks import all_mart_checks
 from orchestration.partitions import yearly_partitions
 from orchestration.project import dbt_project
@@ -21,6 +23,7 @@ from orchestration.resources import JunhengConfig
 from orchestration.settings import Settings
 
 YEAR_JOB = "junheng_year"
+DOCS_JOB = "dbt_docs_job"
 
 
 def dbt_executable() -> str:
@@ -32,15 +35,24 @@ def dbt_executable() -> str:
 def build_definitions(settings: Settings) -> dg.Definitions:
     year_job = dg.define_asset_job(
         YEAR_JOB,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets("dbt_docs"),
         partitions_def=yearly_partitions,
         executor_def=dg.in_process_executor,
         description="Ingest a year's feeds, build indicators and coefficients, check, publish.",
     )
+    docs_job = dg.define_asset_job(DOCS_JOB, selection=dg.AssetSelection.assets(dbt_docs),
+                                   description="Regenerate the dbt docs site (lineage and data dictionary).")
+    schedules, sensors = build_automation(year_job)
+    docs_schedule = dg.ScheduleDefinition(name="nightly_dbt_docs", job=docs_job, cron_schedule="30 2 * * *",
+                                          execution_timezone="Asia/Shanghai",
+                                          default_status=dg.DefaultScheduleStatus.RUNNING if automation_on()
+                                          else dg.DefaultScheduleStatus.STOPPED)
     return dg.Definitions(
-        assets=[*feed_assets, dbt_indicators, county_coefficients, dbt_marts, published_marts],
+        assets=[*feed_assets, dbt_indicators, county_coefficients, dbt_marts, published_marts, dbt_docs],
         asset_checks=all_mart_checks,
-        jobs=[year_job],
+        jobs=[year_job, docs_job],
+        schedules=[*schedules, docs_schedule],
+        sensors=sensors,
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             "junheng": JunhengConfig(landing_dir=str(settings.landing), warehouse_dir=str(settings.warehouse)),

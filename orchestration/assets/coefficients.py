@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.dbt import RunConfig
 from orchestration.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
@@ -17,10 +18,12 @@ from orchestration.warehouse import write_county_coefficients
     kinds={"python", "duckdb"},
     description="差异系数: student-weighted CV per year × rule set × county × level × indicator, and COMPREHENSIVE.",
 )
-def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfig) -> dg.MaterializeResult:
+def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfig,
+                        config: RunConfig) -> dg.MaterializeResult:
     years = partition_years(context)
     with junheng.connect() as con:
-        result = write_county_coefficients(con, years)
+        # a full refresh rebuilds every year's models, so every year's coefficients follow
+        result = write_county_coefficients(con, None if config.full_refresh else years)
         maybe_die("coefficients")  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     per_indicator = result[result["indicator_code"] != "COMPREHENSIVE"]
     return dg.MaterializeResult(metadata={

@@ -70,3 +70,26 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
               config: RunConfig):
     yield from _build(context, dbt, junheng, config)
+
+
+@dg.asset(
+    key="dbt_docs",
+    group_name="docs",
+    kinds={"dbt"},
+    deps=[dg.AssetKey("mart_county_readiness")],
+    description="dbt docs site (lineage, model and column descriptions): <warehouse>/dbt_docs/index.html",
+)
+def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig) -> dg.MaterializeResult:
+    """`dbt docs generate --static`: one self-contained HTML file analysts can open without a server."""
+    args = ["docs", "generate", "--static", "--vars", dbt_build_args(None, junheng.working_db)[2]]
+    invocation = dbt.cli(args, manifest=dbt_project.manifest_path, raise_on_error=True)
+    try:
+        invocation.wait()
+        out_dir = junheng.working_db.parent / "dbt_docs"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / "index.html"
+        shutil.copyfile(invocation.target_path / "static_index.html", target)
+    finally:
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(target)),
+                                          "bytes": target.stat().st_size})

@@ -1,0 +1,175 @@
+"""What starts runs without a person: the nightly schedule, the landing-directory sensor, and the
+run-failure sensor. The decisions are plain functions (tested without Dagster); the decorated
+definitions only wire them to the instance.
+
+- Nightly, 02:00 Asia/Shanghai: the latest year(s) found in the landing directory, one run each,
+  run_key `nightly-<date>-<year>` (a tick retried by the daemon never launches twice).
+- Landing sensor: a year whose feed files were added or changed (by content hash, not mtime)
+  gets a run with run_key `landing-<year>-<hash of its files>`: an unchanged file never triggers
+  twice, a file changed back and forth does. Years are discovered from the year folders; a folder
+  outside the yearly partitions is reported and skipped.
+- Run-failure sensor: appends the failure to `<warehouse>/run_failures.jsonl` and, when
+  JUNHENG_FAILURE_WEBHOOK is set (off by default), POSTs it there as JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+
+from ingestion.contract import EXTENSIONS, FEEDS
+from orchestration.partitions import yearly_partitions
+from orchestration.resources import JunhengConfig
+
+NIGHTLY_CRON = "0 2 * * *"
+NIGHTLY_TZ = "Asia/Shanghai"
+
+
+def landing_years(landing: Path) -> list[int]:
+    """Year folders of the landing directory (4 digits), ascending."""
+    if not Path(landing).is_dir():
+        return []
+    return sorted(int(p.name) for p in Path(landing).iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4)
+
+
+def feed_files(landing: Path, year: int) -> list[Path]:
+    folder = Path(landing) / str(year)
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.stem.lower() in FEEDS and p.suffix.lower().lstrip(".") in EXTENSIONS)
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def scan_landing(landing: Path, previous: dict) -> tuple[dict, dict[int, str]]:
+    """New cursor state {path: [size, mtime_ns, sha256]} and {year: combined hash} of changed years.
+
+    A file whose size and mtime are unchanged is not re-read; one whose content hash is unchanged
+    (touched, copied over with the same bytes) does not count as a change."""
+    state: dict = {}
+    changed: dict[int, str] = {}
+    for year in landing_years(landing):
+        parts = []
+        year_changed = False
+        for path in feed_files(landing, year):
+            st = path.stat()
+            key = str(path)
+            old = previous.get(key)
+            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                digest = old[2]
+            else:
+                digest = file_hash(path)
+            if not old or old[2] != digest:
+                year_changed = True
+            state[key] = [st.st_size, st.st_mtime_ns, digest]
+            parts.append(f"{path.name}:{digest}")
+        removed = [k for k in previous if k.startswith(str(Path(landing) / str(year)) + os.sep) and k not in state]
+        if (year_changed or removed) and parts:
+            changed[year] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return state, changed
+
+
+def nightly_years(landing: Path, how_many: int = 1) -> list[int]:
+    return landing_years(landing)[-how_many:] if how_many > 0 else []
+
+
+def partition_years() -> set[int]:
+    return {int(k) for k in yearly_partitions.get_partition_keys()}
+
+
+def failure_record(run_id: str, job: str, tags: dict, message: str, at: dt.datetime) -> dict:
+    return {
+        "at": at.isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "job": job,
+        "years": tags.get("dagster/partition") or "-".join(
+            x for x in (tags.get("dagster/asset_partition_range_start"),
+                        tags.get("dagster/asset_partition_range_end")) if x),
+        "message": message,
+    }
+
+
+def record_failure(warehouse: Path, record: dict) -> Path:
+    path = Path(warehouse) / "run_failures.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def post_webhook(url: str, record: dict, timeout: float = 5.0) -> int:
+    """POST the record as JSON; returns the HTTP status. Raises on network errors."""
+    data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - operator-configured URL
+        return response.status
+
+
+def default_status(env: dict | None = None) -> bool:
+    """Automation starts switched on (JUNHENG_AUTOMATION=off leaves it to be switched on in the UI)."""
+    return (env if env is not None else os.environ).get("JUNHENG_AUTOMATION", "on").lower() not in ("off", "0", "false")
+
+
+def build_automation(year_job) -> tuple[list, list]:
+    """The schedule and sensors for `year_job`."""
+    on = default_status()
+    schedule_status = dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
+    sensor_status = dg.DefaultSensorStatus.RUNNING if on else dg.DefaultSensorStatus.STOPPED
+
+    @dg.schedule(cron_schedule=NIGHTLY_CRON, execution_timezone=NIGHTLY_TZ, job=year_job, name="nightly_refresh",
+                 default_status=schedule_status,
+                 description="Refresh the latest year(s) of the landing directory every night at 02:00 Asia/Shanghai.")
+    def nightly_refresh(context: dg.ScheduleEvaluationContext, junheng: JunhengConfig):
+        how_many = int(os.environ.get("JUNHENG_NIGHTLY_YEARS", "1"))
+        day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+        valid = partition_years()
+        years = [y for y in nightly_years(junheng.landing, how_many) if y in valid]
+        if not years:
+            return dg.SkipReason(f"no year folder in {junheng.landing}")
+        return [dg.RunRequest(run_key=f"nightly-{day}-{y}", partition_key=str(y), tags={"junheng/trigger": "nightly"})
+                for y in years]
+
+    @dg.sensor(job=year_job, name="landing_files", minimum_interval_seconds=60,
+               default_status=sensor_status,
+               description="Start a run for a year when one of its feed files is added or changed (content hash).")
+    def landing_files(context: dg.SensorEvaluationContext, junheng: JunhengConfig):
+        previous = json.loads(context.cursor) if context.cursor else {}
+        state, changed = scan_landing(junheng.landing, previous)
+        valid = partition_years()
+        requests = []
+        for year, digest in sorted(changed.items()):
+            if year not in valid:
+                context.log.warning(f"year folder {year} is outside the yearly partitions; skipped")
+                continue
+            requests.append(dg.RunRequest(run_key=f"landing-{year}-{digest}", partition_key=str(year),
+                                          tags={"junheng/trigger": "landing"}))
+        context.update_cursor(json.dumps(state, sort_keys=True))
+        return requests or dg.SkipReason("no feed file added or changed")
+
+    @dg.run_failure_sensor(name="record_run_failures", default_status=sensor_status,
+                           description="Record failed runs in <warehouse>/run_failures.jsonl; POST to "
+                                       "JUNHENG_FAILURE_WEBHOOK when set.")
+    def record_run_failures(context: dg.RunFailureSensorContext, junheng: JunhengConfig):
+        run = context.dagster_run
+        record = failure_record(run.run_id, run.job_name, dict(run.tags),
+                                context.failure_event.message or "run failed", dt.datetime.now(dt.UTC))
+        record_failure(Path(junheng.warehouse_dir), record)
+        url = os.environ.get("JUNHENG_FAILURE_WEBHOOK")
+        if url:
+            try:
+                post_webhook(url, record)
+            except OSError as e:  # a webhook outage must not break the sensor
+                context.log.warning(f"failure webhook {url} unreachable: {e}")
+
+    return [nightly_refresh], [landing_files, record_run_failures]
