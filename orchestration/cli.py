@@ -267,6 +267,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
+def cmd_publications(args: argparse.Namespace) -> int:
+    from orchestration.locking import WarehouseBusy, warehouse_lock
+    from orchestration.publish import list_publications, rollback
+
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else Settings.from_env().warehouse
+    published = warehouse / "published.duckdb"
+    if args.action == "list":
+        versions = list_publications(published)
+        if not versions:
+            print(f"no publication kept in {warehouse / 'publications'}")
+            return 0
+        rows = [["*" if v["current"] else "", v["id"], v["published_at"][:19], v["run_id"][:8],
+                 ",".join(map(str, v["years"])), str(sum(v["row_counts"].values())), str(v["checks_passed"])]
+                for v in versions]
+        print(format_table(["", "id", "published (UTC)", "run", "years", "rows", "checks"], rows))
+        return 0
+    if not args.id:
+        print("junheng: publications rollback needs a publication id (see `junheng publications list`)",
+              file=sys.stderr)
+        return 2
+    try:
+        with warehouse_lock(warehouse, wait=float(os.environ.get("JUNHENG_LOCK_WAIT", "0"))):
+            manifest = rollback(published, args.id)
+    except KeyError as e:
+        print(f"junheng: {e.args[0]}", file=sys.stderr)
+        return 2
+    except WarehouseBusy as e:
+        print(f"junheng: {e}", file=sys.stderr)
+        return 75
+    print(f"rolled back: {published} is now publication {manifest['id']} "
+          f"(run {manifest['run_id'][:8]}, years {','.join(map(str, manifest['years']))})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="junheng", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -290,6 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also (re)run every year from this one up to --year, in one run (Q1 needs Y-2)")
     r.add_argument("--full-refresh", action="store_true", help="rebuild every year's models from raw")
     r.set_defaults(func=cmd_run)
+
+    pb = sub.add_parser("publications", help="list kept publications or roll back to one")
+    pb.add_argument("action", choices=["list", "rollback"])
+    pb.add_argument("id", nargs="?", default=None)
+    pb.add_argument("--warehouse", default=None, help="default: $JUNHENG_WAREHOUSE or <repo>/warehouse")
+    pb.set_defaults(func=cmd_publications)
 
     d = sub.add_parser("demo", help="generate the Anshan demo feeds and run every stage")
     d.add_argument("--year", type=int, default=2024)

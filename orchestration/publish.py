@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,21 +59,50 @@ def remove_stale_temp_files(published_db: Path) -> list[Path]:
     while publishing left behind. Only one run publishes into a warehouse at a time (the warehouse
     lock, or Dagster's one-run queue), so any such file is dead. Returns what was removed."""
     removed = []
-    for pattern in (f".{published_db.name}.*.tmp", f".{published_db.name}.*.tmp.wal"):
+    for pattern in (f".{published_db.name}.*.tmp", f".{published_db.name}.*.tmp.wal",
+                    f".{published_db.name}.*.install", ".published_parquet.*.install"):
         for stale in published_db.parent.glob(pattern):
             stale.unlink(missing_ok=True)
             removed.append(stale)
+    for stale in publications_dir(published_db).glob(".*.tmp"):  # a version half-written
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale)
     return removed
+
+
+def version_id(published_at: dt.datetime, run_id: str) -> str:
+    """Sortable id of a publication: UTC time to the microsecond, then the run."""
+    return f"{published_at:%Y%m%dT%H%M%S%f}Z-{run_id[:8]}"
+
+
+def publications_dir(published_db: Path) -> Path:
+    return published_db.parent / "publications"
+
+
+def parquet_link(published_db: Path) -> Path:
+    """`<warehouse>/published_parquet/<table>.parquet`: the current publication's marts as Parquet."""
+    return published_db.parent / "published_parquet"
+
+
+def keep_versions(env: dict[str, str] | None = None) -> int:
+    return max(1, int((os.environ if env is None else env).get("JUNHENG_KEEP_PUBLICATIONS", "10")))
 
 
 def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: str,
             checks: Sequence[str] = (), published_at: dt.datetime | None = None) -> dict[str, int]:
-    """Publish `years` of every mart; other years keep their previous publication. Returns row counts."""
+    """Publish `years` of every mart; other years keep their previous publication. Returns row counts.
+
+    The publication becomes a version (`<warehouse>/publications/<id>/`: the DuckDB file, the marts
+    as Parquet, manifest.json); the last JUNHENG_KEEP_PUBLICATIONS (10) are kept for rollback."""
     published_at = published_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     years = sorted({int(y) for y in years})
     published_db.parent.mkdir(parents=True, exist_ok=True)
+    vid = version_id(published_at, run_id)
+    staging = publications_dir(published_db) / f".{vid}.tmp"
     tmp = published_db.parent / f".{published_db.name}.{run_id}.tmp"
     remove_stale_temp_files(published_db)
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "parquet").mkdir(parents=True)
     counts: dict[str, int] = {}
     con = duckdb.connect(str(tmp))
     try:
@@ -97,6 +127,9 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             [published_at, run_id, ",".join(map(str, years)), json.dumps(counts, sort_keys=True),
              sum(counts.values()), len(checks), "; ".join(checks)],
         )
+        for table in (*PUBLISHED_TABLES, LOG_TABLE):
+            con.execute(f"copy main.{table} to {_quote_path(staging / 'parquet' / f'{table}.parquet')} "
+                        "(format parquet)")
         con.execute("detach w")
         if previous or published_db.exists():
             con.execute("detach p")
@@ -104,10 +137,76 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     con.close()
     _fsync(tmp)
-    maybe_die("publish")  # test-only (orchestration/faultpoints.py): the new file complete, not yet in place
-    os.replace(tmp, published_db)
-    _fsync(published_db.parent)
+    manifest = {"id": vid, "published_at": published_at.isoformat(), "run_id": run_id, "years": years,
+                "row_counts": counts, "checks_passed": len(checks), "checks": list(checks)}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, staging / published_db.name)
+    version_dir = publications_dir(published_db) / vid
+    os.replace(staging, version_dir)
+    maybe_die("publish")  # test-only (orchestration/faultpoints.py): the new version complete, not yet in place
+    install(version_dir, published_db)
+    prune(published_db, keep_versions())
     return counts
+
+
+def install(version_dir: Path, published_db: Path) -> None:
+    """Make `version_dir` the current publication: one rename for the DuckDB file, one for the
+    Parquet link. Readers see the old file or the new one, never a mixture."""
+    source = version_dir / published_db.name
+    link_tmp = published_db.parent / f".{published_db.name}.{version_dir.name}.install"
+    link_tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, link_tmp)  # no copy: the version's file is never written again
+    except OSError:
+        shutil.copyfile(source, link_tmp)
+    _fsync(link_tmp)
+    os.replace(link_tmp, published_db)
+    pq = parquet_link(published_db)
+    pq_tmp = published_db.parent / f".{pq.name}.{version_dir.name}.install"
+    pq_tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(version_dir / "parquet", pq.parent), pq_tmp)
+    os.replace(pq_tmp, pq)
+    (publications_dir(published_db) / "CURRENT").write_text(version_dir.name + "\n", encoding="utf-8")
+    _fsync(published_db.parent)
+
+
+def list_publications(published_db: Path) -> list[dict]:
+    """Kept versions, newest first, each with its manifest and whether it is the current one."""
+    root = publications_dir(published_db)
+    if not root.is_dir():
+        return []
+    current = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").exists() else None
+    out = []
+    for d in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
+        manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        manifest["current"] = d.name == current
+        out.append(manifest)
+    return out
+
+
+def rollback(published_db: Path, vid: str) -> dict:
+    """Restore a kept version as the current publication, atomically."""
+    version_dir = publications_dir(published_db) / vid
+    if not vid or "/" in vid or vid.startswith(".") or not (version_dir / published_db.name).is_file():
+        known = ", ".join(p["id"] for p in list_publications(published_db)) or "none"
+        raise KeyError(f"no kept publication {vid!r}; kept: {known}")
+    install(version_dir, published_db)
+    with open(publications_dir(published_db) / "history.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "action": "rollback",
+                            "to": vid}) + "\n")
+    return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def prune(published_db: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` versions (never the current one)."""
+    versions = list_publications(published_db)
+    removed = []
+    for v in versions[keep:]:
+        if not v["current"]:
+            shutil.rmtree(publications_dir(published_db) / v["id"], ignore_errors=True)
+            removed.append(v["id"])
+    return removed

@@ -4,7 +4,7 @@ otherwise), verifies that no check of this run failed, then replaces published.d
 import dagster as dg
 
 from orchestration.partitions import partition_years, single_run, yearly_partitions
-from orchestration.publish import PUBLISHED_TABLES, publish
+from orchestration.publish import PUBLISHED_TABLES, list_publications, parquet_link, publish
 from orchestration.resources import JunhengConfig
 
 
@@ -41,8 +41,11 @@ def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -
         preview = con.execute(
             "select county_code, county_name, ruleset, status from mart_county_readiness "
             "where list_contains(?, year) and ruleset = 'moe_2017' order by county_code", [years]).df()
+    current = next((v["id"] for v in list_publications(junheng.published_db) if v["current"]), None)
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(junheng.published_db)),
+        "publication_id": current or "",
+        "parquet": dg.MetadataValue.path(str(parquet_link(junheng.published_db))),
         "checks_passed": len(outcomes),
         **{f"rows_{t}": n for t, n in counts.items()},
         "readiness_moe_2017": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(none)"),

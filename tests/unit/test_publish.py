@@ -48,3 +48,66 @@ def test_a_failure_while_building_leaves_the_old_file_and_no_temp(tmp_path):
         publish(w, p, [2023], "run-b")
     assert p.read_bytes() == before
     assert not list(tmp_path.glob(".published*.tmp"))
+
+
+def test_each_publication_is_a_version_with_parquet_and_rollback_restores_it(tmp_path):
+    from orchestration.publish import list_publications, parquet_link, rollback
+
+    w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
+    _working(w, 2024, 1)
+    publish(w, p, [2024], "run-aaaaaaaa")
+    first = p.read_bytes()
+    _working(w, 2024, 2)
+    publish(w, p, [2024], "run-bbbbbbbb")
+    versions = list_publications(p)
+    assert [v["run_id"] for v in versions] == ["run-bbbbbbbb", "run-aaaaaaaa"]
+    assert [v["current"] for v in versions] == [True, False]
+    assert versions[0]["row_counts"]["mart_county_readiness"] == 1
+    pq = parquet_link(p) / "mart_county_readiness.parquet"
+    assert _read(p, f"select v from '{pq}'") == [(2,)]
+    rollback(p, versions[1]["id"])
+    assert p.read_bytes() == first
+    assert _read(p, "select v from mart_county_readiness") == [(1,)]
+    assert _read(p, f"select v from '{parquet_link(p) / 'mart_county_readiness.parquet'}'") == [(1,)]
+    assert [v["current"] for v in list_publications(p)] == [False, True]
+
+
+def test_only_the_last_n_versions_are_kept(tmp_path, monkeypatch):
+    from orchestration.publish import list_publications
+
+    monkeypatch.setenv("JUNHENG_KEEP_PUBLICATIONS", "2")
+    w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
+    for i in range(4):
+        _working(w, 2024, i)
+        publish(w, p, [2024], f"run-{i:08d}")
+    assert [v["run_id"] for v in list_publications(p)] == ["run-00000003", "run-00000002"]
+
+
+def test_rollback_to_an_unknown_id_changes_nothing(tmp_path):
+    from orchestration.publish import rollback
+
+    w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
+    _working(w, 2024, 1)
+    publish(w, p, [2024], "run-aaaaaaaa")
+    before = p.read_bytes()
+    for bad in ("nope", "../x", ""):
+        with pytest.raises(KeyError):
+            rollback(p, bad)
+    assert p.read_bytes() == before
+
+
+def test_cli_lists_and_rolls_back(tmp_path, capsys):
+    from orchestration.cli import main
+    from orchestration.publish import list_publications
+
+    w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
+    for i in (1, 2):
+        _working(w, 2024, i)
+        publish(w, p, [2024], f"run-{i:08d}")
+    assert main(["publications", "list", "--warehouse", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "run-0000" in out and out.count("2024") >= 2
+    old = list_publications(p)[1]["id"]
+    assert main(["publications", "rollback", old, "--warehouse", str(tmp_path)]) == 0
+    assert _read(p, "select v from mart_county_readiness") == [(1,)]
+    assert main(["publications", "rollback", "missing", "--warehouse", str(tmp_path)]) == 2
