@@ -1,0 +1,46 @@
+"""BI tools read the published marts at any hour: a SQLAlchemy duckdb-engine client querying in a
+loop while a run publishes sees zero errors and always one whole publication."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tests import worked_example
+from tests.integration.helpers import run
+
+
+def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(tmp_path):
+    landing, wh = tmp_path / "landing", tmp_path / "wh"
+    worked_example.write(landing)
+    assert run(landing, wh).success
+    # The second publication differs (a sixth school), so a half-old half-new view would show.
+    folder = landing / "2024"
+    extra = {"schools": {"school_id": "1121030060", "school_name": "示例第6小学", "county_code": "210302",
+                         "county_name": "铁东区", "school_type": "小学", "parent_school_id": "", "urban_rural": "111",
+                         "is_private": "否", "is_boarding": "否"}}
+    for feed, df in worked_example.frames().items():
+        row = df.iloc[[0]].copy()
+        row["school_id"] = "1121030060"
+        if feed in extra:
+            row = pd.DataFrame([extra[feed]])
+        pd.concat([df, row], ignore_index=True).to_csv(folder / f"{feed}.csv", index=False)
+
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bi_reader.py")),
+                               str(wh / "published.duckdb"), str(stop), "600"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        outcome = run(landing, wh)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=120)
+    assert outcome.success, outcome.problems
+    summary = json.loads(out.strip().splitlines()[-1])
+    print(f"reader: {summary['queries']} queries during the run")
+    assert summary["errors"] == 0, summary["messages"]
+    assert summary["inconsistent"] == 0, summary["messages"]
+    assert summary["queries"] >= 50
+    assert len(summary["runs"]) == 2  # it saw the old publication and the new one
