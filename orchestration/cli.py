@@ -49,6 +49,7 @@ class RunOutcome:
     checks_passed: int = 0
     checks_failed: int = 0
     log_path: Path | None = None
+    stage_summary: str = ""
 
 
 def ensure_offline_env() -> None:
@@ -85,7 +86,7 @@ def dagster_home(warehouse: Path) -> Path:
 
 
 def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True,
-             since: int | None = None) -> RunOutcome:
+             since: int | None = None, progress: bool = False) -> RunOutcome:
     """Run the year job in-process (years `since`..`year` as one single-run range when `since` is
     given); collect what blocked publication, if anything."""
     ensure_offline_env()
@@ -111,6 +112,13 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
         instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
         job = build_definitions(settings).resolve_job_def(YEAR_JOB)
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if quiet else "INFO"}}}}
+        handler = None
+        if progress:
+            from orchestration.progress import current_handler
+
+            handler = current_handler()
+            handler.seconds.clear()
+            run_config["loggers"]["progress"] = {}
         if full_refresh:
             run_config["ops"] = {n: {"config": {"full_refresh": True}}
                              for n in ("dbt_indicators", "dbt_marts", "county_coefficients")}
@@ -129,7 +137,7 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
                     tags={"dagster/asset_partition_range_start": str(since),
                           "dagster/asset_partition_range_end": str(year)})
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=time.monotonic() - started,
-                         log_path=log_path)
+                         log_path=log_path, stage_summary=handler.summary() if handler else "")
     for ev in result.get_asset_check_evaluations():
         if ev.passed:
             outcome.checks_passed += 1
@@ -219,6 +227,8 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
         print(f"The published file {settings.published_db} is {state}. Run log: {outcome.log_path}", file=sys.stderr)
         return 1
     print(readiness_table(settings.published_db, year, ruleset))
+    if outcome.stage_summary:
+        print(f"\n{outcome.stage_summary}")
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "
           f"{outcome.checks_passed} checks passed)")
     print(f"Open the Dagster UI on these runs:  DAGSTER_HOME={dagster_home(settings.warehouse)} "
@@ -247,7 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings(landing=landing, warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
                         ruleset=args.ruleset)
     print(f"Running {args.year}: landing {landing} → warehouse {settings.warehouse}", flush=True)
-    outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since)
+    outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since, progress=True)
     return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
@@ -263,7 +273,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year}, "
               f"feeds in {landing}", flush=True)
         settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
-        outcome = run_year(settings, args.year, since=first)
+        outcome = run_year(settings, args.year, since=first, progress=True)
         return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 

@@ -18,6 +18,7 @@ from orchestration.automation import build_automation
 from orchestration.automation import default_status as automation_on
 from orchestration.checks import all_mart_checks
 from orchestration.partitions import yearly_partitions
+from orchestration.progress import progress_logger
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
 from orchestration.settings import Settings
@@ -58,6 +59,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "junheng": JunhengConfig(landing_dir=str(settings.landing), warehouse_dir=str(settings.warehouse)),
         },
         executor=dg.in_process_executor,
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )
 
 
