@@ -6,7 +6,6 @@ from orchestration.assets.dbt import RunConfig
 from orchestration.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
-from orchestration.warehouse import write_county_coefficients
 
 
 @dg.asset(
@@ -20,6 +19,8 @@ from orchestration.warehouse import write_county_coefficients
 )
 def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfig,
                         config: RunConfig) -> dg.MaterializeResult:
+    from orchestration.warehouse import write_county_coefficients  # pandas: imported when the step runs
+
     years = partition_years(context)
     with junheng.connect() as con:
         # a full refresh rebuilds every year's models, so every year's coefficients follow

@@ -3,10 +3,7 @@ quarantine_<feed>, and run the feed's Great Expectations suite as a blocking che
 
 import dagster as dg
 
-from expectations.runner import validate_frame
 from ingestion.contract import FEED_SPECS, FEEDS, SCHOOL_CHILD_FEEDS
-from ingestion.load import ingest_feed, table_name
-from ingestion.readers import FeedFileError
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 
@@ -31,6 +28,11 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
         backfill_policy=single_run,
     )
     def _ingest(context: dg.AssetExecutionContext, junheng: JunhengConfig):
+        # the parsing stack (pandas, GX) loads when a step runs, not when the code location loads
+        from expectations.runner import validate_frame
+        from ingestion.load import ingest_feed, table_name
+        from ingestion.readers import FeedFileError
+
         years = partition_years(context)
         summaries = []
         with junheng.connect() as con:
