@@ -7,7 +7,7 @@ Unset (always, outside tests/integration/test_crash_safety.py) `maybe_die` does 
 - ingest        inside the first feed's load transaction (raw rows deleted and re-inserted, not committed)
 - dbt           while the first `dbt build` child holds the working DuckDB file (the child is orphaned)
 - coefficients  after county_coefficients was rewritten, the step not yet finished
-- publish       the new published file is complete beside the old one, not yet renamed into place
+- publish       the new published file complete and fsynced, its version staged, nothing renamed yet
 
 SIGKILL cannot be caught: no `finally`, no atexit, no flush — the harshest way a run can end.
 """

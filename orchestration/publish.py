@@ -144,10 +144,10 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     manifest = {"id": vid, "published_at": published_at.isoformat(), "run_id": run_id, "years": years,
                 "row_counts": counts, "checks_passed": len(checks), "checks": list(checks)}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    maybe_die("publish")  # test-only (faultpoints.py): new file complete and staged, nothing renamed yet
     os.replace(tmp, staging / published_db.name)
     version_dir = publications_dir(published_db) / vid
     os.replace(staging, version_dir)
-    maybe_die("publish")  # test-only (orchestration/faultpoints.py): the new version complete, not yet in place
     install(version_dir, published_db)
     prune(published_db, keep_versions())
     return counts

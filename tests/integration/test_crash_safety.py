@@ -5,7 +5,7 @@ published file is byte-for-byte what it was and opens; the next run needs no cle
 One chain on one warehouse copy, each run killed one step further than the last: every run gets past
 the point where the previous one died, over whatever that one left (an uncommitted DuckDB WAL, an
 orphaned dbt child, a Dagster run stuck in STARTED, a complete but unrenamed `.published.duckdb.<run>.tmp`);
-the last, unkilled run publishes the same content as before and removes the stale temp file."""
+the last, unkilled run publishes the same content as before and removes the stale temp files."""
 
 import os
 import shutil
@@ -19,6 +19,8 @@ import pytest
 
 from orchestration.cli import OFFLINE_ENV
 from orchestration.faultpoints import ENV, POINTS
+from orchestration.publish import list_publications
+from orchestration.settings import DBT_PROJECT_DIR
 from tests import worked_example
 from tests.integration.helpers import content_hash, published, run
 
@@ -58,6 +60,21 @@ def _holders(db: Path) -> list[int]:
     return pids
 
 
+def _remove_target_dirs_of_killed_runs(wh: Path) -> None:
+    """dagster-dbt's per-invocation target/<step>-<run>-<hash>/ of a killed step is never removed (the
+    step's `finally` cannot run under SIGKILL): tidy the ones of this test's runs only."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(wh / "dagster_home"))
+    try:
+        run_ids = [r.run_id for r in instance.get_runs()]
+    finally:
+        instance.dispose()
+    for rid in run_ids:
+        for d in (DBT_PROJECT_DIR / "target").glob(f"dbt_*-{rid[:7]}-*"):
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def _opens(path: Path) -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -69,7 +86,7 @@ def _opens(path: Path) -> int:
 def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_no_clean_up(good, tmp_path):
     landing, base = good
     wh = tmp_path / "wh"
-    shutil.copytree(base, wh)
+    shutil.copytree(base, wh, symlinks=True)  # published_parquet is a symlink to the current version
     pub = wh / "published.duckdb"
     before, before_content = pub.read_bytes(), content_hash(wh)
     orphans: list[int] = []
@@ -81,8 +98,9 @@ def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_
             assert _opens(pub) > 0
             if point == "dbt":
                 orphans = _holders(wh / "junheng.duckdb")  # the dbt child may outlive its parent a few seconds
-            if point == "publish":  # killed with the new file complete beside the old one, not renamed
+            if point == "publish":  # killed with the new file complete and staged, nothing renamed
                 assert len(list(wh.glob(".published.duckdb.*.tmp"))) == 1
+                assert len(list((wh / "publications").glob(".*.tmp"))) == 1
         proc = _cli(landing, wh)
         assert proc.returncode == 0, proc.stderr[-3000:]
     finally:
@@ -91,7 +109,10 @@ def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        _remove_target_dirs_of_killed_runs(wh)
     assert not list(wh.glob(".published.duckdb.*")), "the stale temp file of the killed publication is gone"
+    assert not list((wh / "publications").glob(".*")), "and so is its staged version"
+    assert len(list_publications(pub)) == 2  # the good one before, the one after: no trace of the killed runs
     assert content_hash(wh) == before_content  # same inputs, same publication, crashes or not
     log = published(wh, "select run_id from publication_log order by published_at")
     assert len(log) == 2 and log["run_id"].iloc[-1] in proc.stdout

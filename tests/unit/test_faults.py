@@ -94,6 +94,13 @@ def test_utf8_file_cut_off_inside_a_character_is_truncated(tmp_path):
     assert e.value.rule == "truncated"
 
 
+def test_a_utf8_bom_over_a_gbk_body_is_refused(tmp_path):
+    data = b"\xef\xbb\xbf" + (ZH_HEADER + "1121030010,示例第一小学,210302,铁东区,小学,,111,否,否\n").encode("gbk")
+    with pytest.raises(FeedFileError) as e:
+        read_feed_file("schools", _write(tmp_path, "schools.csv", data))
+    assert e.value.rule == "encoding" and "byte-order mark" in str(e.value) and "line 1" in str(e.value)
+
+
 def test_utf16_is_refused_with_advice(tmp_path):
     path = _write(tmp_path, "schools.csv", ZH_HEADER.encode("utf-16"))
     with pytest.raises(FeedFileError, match="UTF-16"):
