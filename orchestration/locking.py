@@ -56,8 +56,9 @@ def holder(warehouse: Path) -> str:
 
 @contextmanager
 def warehouse_lock(warehouse: Path, year: int | str | None = None, wait: float = 0.0,
-                   poll: float = 0.2) -> Iterator[Path]:
-    """Hold the warehouse's lock for the `with` block; raise WarehouseBusy after `wait` seconds."""
+                   poll: float = 0.2, command: str = "junheng run") -> Iterator[Path]:
+    """Hold the warehouse's lock for the `with` block; raise WarehouseBusy after `wait` seconds.
+    `year` and `command` only describe the holder in the lock file, for other runs' messages."""
     warehouse = Path(warehouse)
     warehouse.mkdir(parents=True, exist_ok=True)
     path = warehouse / LOCK_FILE
@@ -75,7 +76,7 @@ def warehouse_lock(warehouse: Path, year: int | str | None = None, wait: float =
                         f"warehouse {warehouse} is in use by {holder(warehouse)}{waited}; this run was refused "
                         f"and changed nothing (set {WAIT_ENV}=<seconds> to wait for the lock instead)") from None
                 time.sleep(poll)
-        info = {"pid": os.getpid(), "year": year, "command": "junheng run",
+        info = {"pid": os.getpid(), "year": year, "command": command,
                 "started": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
