@@ -64,6 +64,9 @@ def remove_stale_temp_files(published_db: Path) -> list[Path]:
         for stale in published_db.parent.glob(pattern):
             stale.unlink(missing_ok=True)
             removed.append(stale)
+    for stale in published_db.parent.glob(".published_parquet.*.old"):  # install() killed mid-repair
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale)
     for stale in publications_dir(published_db).glob(".*.tmp"):  # a version half-written
         shutil.rmtree(stale, ignore_errors=True)
         removed.append(stale)
@@ -169,7 +172,15 @@ def install(version_dir: Path, published_db: Path) -> None:
     pq_tmp = published_db.parent / f".{pq.name}.{version_dir.name}.install"
     pq_tmp.unlink(missing_ok=True)
     os.symlink(os.path.relpath(version_dir / "parquet", pq.parent), pq_tmp)
-    os.replace(pq_tmp, pq)
+    if pq.is_dir() and not pq.is_symlink():
+        # a warehouse copied or restored without its symlinks (cp -r, copytree): the link became a
+        # real folder, which a rename cannot replace. Move it aside first, then drop it.
+        aside = published_db.parent / f".{pq.name}.{version_dir.name}.old"
+        os.replace(pq, aside)
+        os.replace(pq_tmp, pq)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(pq_tmp, pq)
     (publications_dir(published_db) / "CURRENT").write_text(version_dir.name + "\n", encoding="utf-8")
     _fsync(published_db.parent)
 

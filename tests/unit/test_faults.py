@@ -426,3 +426,24 @@ def test_unknown_county_is_found_even_when_county_finance_loads_before_schools(t
         con.close()
     assert q == [("unknown_county", None, "210399")]
     assert summaries["county_finance"].rows_quarantined == 1
+
+
+def test_publishing_into_a_warehouse_copied_without_symlinks_works(tmp_path):
+    # published_parquet is a symlink to the current version; `cp -r` / copytree turn it into a folder
+    import shutil
+
+    from orchestration.publish import PUBLISHED_TABLES, parquet_link, publish
+
+    w, p = tmp_path / "a" / "junheng.duckdb", tmp_path / "a" / "published.duckdb"
+    w.parent.mkdir()
+    con = duckdb.connect(str(w))
+    for t in PUBLISHED_TABLES:
+        con.execute(f"create table {t} as select 2024 as year, '210302' as county_code, 1 as v")
+    con.close()
+    publish(w, p, [2024], "run-a")
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # symlinks followed: a real folder now
+    b = tmp_path / "b"
+    assert parquet_link(b / "published.duckdb").is_dir() and not parquet_link(b / "published.duckdb").is_symlink()
+    publish(b / "junheng.duckdb", b / "published.duckdb", [2024], "run-b")
+    assert parquet_link(b / "published.duckdb").is_symlink()
+    assert not list(b.glob(".published_parquet.*"))
