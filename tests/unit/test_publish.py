@@ -111,3 +111,21 @@ def test_cli_lists_and_rolls_back(tmp_path, capsys):
     assert main(["publications", "rollback", old, "--warehouse", str(tmp_path)]) == 0
     assert _read(p, "select v from mart_county_readiness") == [(1,)]
     assert main(["publications", "rollback", "missing", "--warehouse", str(tmp_path)]) == 2
+
+
+def test_a_warehouse_copied_without_links_still_publishes(tmp_path):
+    import shutil
+
+    from orchestration.publish import parquet_link
+
+    w, p = tmp_path / "a" / "junheng.duckdb", tmp_path / "a" / "published.duckdb"
+    w.parent.mkdir()
+    _working(w, 2024, 1)
+    publish(w, p, [2024], "run-aaaaaaaa")
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # follows the Parquet link: a real folder now
+    w2, p2 = tmp_path / "b" / "junheng.duckdb", tmp_path / "b" / "published.duckdb"
+    assert not parquet_link(p2).is_symlink()
+    _working(w2, 2024, 2)
+    publish(w2, p2, [2024], "run-bbbbbbbb")
+    assert parquet_link(p2).is_symlink()
+    assert _read(p2, f"select v from '{parquet_link(p2) / 'mart_county_readiness.parquet'}'") == [(2,)]
