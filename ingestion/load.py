@@ -7,6 +7,8 @@ DataFrames, never as SQL text; table names come from the contract only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +64,7 @@ FEED_LOADS_COLUMNS = {
 # Flagged values: kept in raw_<feed> and computed with, reported here. Unlike quarantine_<feed> (which
 # makes the county `incomplete`), a flag never changes a verdict; dbt does not read this table.
 FLAGS_TABLE = "feed_flags"
+FLAG_FEEDS = ("enrollment", "facilities")  # the feeds flags are computed from
 FLAGS_COLUMNS = {
     "year": "INTEGER",
     "feed": "VARCHAR",
@@ -142,9 +145,22 @@ def schools_reference_from_landing(landing: Path | str, year: int) -> SchoolsRef
         path = find_feed_file(landing, year, "schools")
         if path is None:
             return SchoolsReference.empty()
-        return SchoolsReference.from_schools(validate_feed(read_feed_file("schools", path)).typed)
+        stat = path.stat()
+        return _counties_of_schools_file(str(path), stat.st_mtime_ns, stat.st_size)
     except FeedFileError:
         return SchoolsReference.empty()
+
+
+@functools.lru_cache(maxsize=2)
+def _counties_of_schools_file(path: str, mtime_ns: int, size: int) -> SchoolsReference:
+    """school_id → county_code of every delivered row (codes normalised as validation does); only
+    what `unknown_county` needs, read once per file version for both county feeds."""
+    frame = read_feed_file("schools", path).frame
+    ids = frame["school_id"].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    codes = frame["county_code"].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    keep = (ids != "") & (codes != "")
+    county = pd.Series(codes[keep].to_numpy(), index=ids[keep].to_numpy(), dtype=object)
+    return SchoolsReference(county[~county.index.duplicated()], pd.Series(dtype=object))
 
 
 def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: ValidatedFeed | None,
@@ -202,6 +218,8 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
                                          + (f" (files there that deliver no feed: {', '.join(others)})"
                                             if others else "")])
         write_feed(con, year, feed, None, summary, loaded_at)
+        if feed in FLAG_FEEDS:
+            refresh_flags(con, year)
         return summary
     delivered = read_feed_file(feed, path)
     if feed in COUNTY_FEEDS:
@@ -221,7 +239,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     )
     summary.extra_columns = list(delivered.extra_columns)
     write_feed(con, year, feed, validated, summary, loaded_at)
-    if _report_flags(summary, refresh_flags(con, year)):
+    if feed in FLAG_FEEDS and _report_flags(summary, refresh_flags(con, year)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
                     ["; ".join(summary.notes), year, feed])
     return summary
@@ -243,9 +261,10 @@ def _report_flags(summary: FeedLoadSummary, flags: pd.DataFrame) -> bool:
 def refresh_flags(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """Recompute `feed_flags` for `year` from the valid rows of raw_enrollment and raw_facilities.
 
-    Flags compare feeds (area per student needs enrollment), and feeds load in any order: every feed
-    load recomputes the year's flags from what is loaded, so once the last feed of a run is in, the
-    table matches this run's feeds whatever the order. Values go in as a DataFrame, never as SQL text.
+    Flags compare feeds (area per student needs enrollment), and feeds load in any order: each load of
+    enrollment or facilities (delivered or absent) recomputes the year's flags from what is loaded, so
+    once both are in, the table matches this run's feeds whatever the order. Values go in as a
+    DataFrame, never as SQL text.
     """
     ensure_tables(con)
     enrollment = con.execute(

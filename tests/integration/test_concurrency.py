@@ -18,6 +18,8 @@ from orchestration.locking import EX_TEMPFAIL, LOCK_FILE, WarehouseBusy, wait_un
 from orchestration.publish import PUBLISHED_TABLES
 from tests import worked_example
 
+pytestmark = pytest.mark.integration
+
 JUNHENG = str(Path(sys.executable).parent / "junheng")
 
 HOLDER = """

@@ -24,6 +24,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 from tests import worked_example
 from tests.integration.helpers import content_hash, published, run
 
+pytestmark = pytest.mark.integration
+
 JUNHENG = str(Path(sys.executable).parent / "junheng")
 
 
