@@ -292,9 +292,12 @@ def numeric_columns(feed: str) -> list[str]:
 
 
 def _flags(feed: str, rows: pd.DataFrame, mask: pd.Series, column: str, rule: str, severity: str,
-           value: pd.Series, threshold: float | None, message: pd.Series | str) -> pd.DataFrame:
+           value: pd.Series, threshold: float | None, message) -> pd.DataFrame:
+    """Flag records for the rows of `mask`; `message` is a text or a function of the value (applied
+    to the flagged rows only: national feeds have hundreds of thousands of rows)."""
     mask = mask.fillna(False).astype(bool)
     sel = rows[mask]
+    flagged = value[mask].astype(float)
     return pd.DataFrame({
         "feed": feed,
         "_row_number": sel["_row_number"].astype("int64").to_numpy(),
@@ -303,9 +306,9 @@ def _flags(feed: str, rows: pd.DataFrame, mask: pd.Series, column: str, rule: st
         "column_name": column,
         "rule": rule,
         "severity": severity,
-        "value": value[mask].astype(float).to_numpy(),
+        "value": flagged.to_numpy(),
         "threshold": threshold,
-        "message": message[mask].to_numpy() if isinstance(message, pd.Series) else message,
+        "message": flagged.map(message).to_numpy() if callable(message) else message,
     }, columns=FLAG_COLUMNS)
 
 
@@ -324,8 +327,8 @@ def plausibility_flags(enrollment: pd.DataFrame, facilities: pd.DataFrame) -> pd
     per_class = students / classes.where(classes > 0)
     parts.append(_flags("enrollment", e, per_class > IMPLAUSIBLE_STUDENTS_PER_CLASS, "students",
                         "students_per_class_implausible", "implausible", per_class, IMPLAUSIBLE_STUDENTS_PER_CLASS,
-                        per_class.map(lambda x: f"{x:.1f} students per class (over "
-                                                f"{IMPLAUSIBLE_STUDENTS_PER_CLASS}); kept, check with the county")))
+                        lambda x: f"{x:.1f} students per class (over {IMPLAUSIBLE_STUDENTS_PER_CLASS}); "
+                                  "kept, check with the county"))
     parts.append(_flags("enrollment", e, students == 0, "students", "zero_students", "notice", students, None,
                         "no students at this stage: kept, carries no weight in any coefficient"))
 
@@ -338,14 +341,14 @@ def plausibility_flags(enrollment: pd.DataFrame, facilities: pd.DataFrame) -> pd
         ratio = pd.to_numeric(f[col], errors="coerce").astype(float) / per_school
         parts.append(_flags("facilities", f, ratio > IMPLAUSIBLE_AREA_M2_PER_STUDENT, col,
                             "area_per_student_implausible", "implausible", ratio, IMPLAUSIBLE_AREA_M2_PER_STUDENT,
-                            ratio.map(lambda x, c=col: f"{c} is {x:.0f} m² per student (over "
-                                                       f"{IMPLAUSIBLE_AREA_M2_PER_STUDENT}); kept, check with the county")))
+                            lambda x, c=col: f"{c} is {x:.0f} m² per student (over "
+                                             f"{IMPLAUSIBLE_AREA_M2_PER_STUDENT}); kept, check with the county"))
     equipment = pd.to_numeric(f["equipment_value_10k_yuan"], errors="coerce").astype(float) * 10_000 / per_school
     parts.append(_flags("facilities", f, equipment > IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
                         "equipment_value_10k_yuan", "equipment_per_student_implausible", "implausible", equipment,
                         IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
-                        equipment.map(lambda x: f"equipment worth {x:,.0f} yuan per student (over "
-                                                f"{IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT:,}); kept — 万元 entered as yuan?")))
+                        lambda x: f"equipment worth {x:,.0f} yuan per student (over "
+                                  f"{IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT:,}); kept — 万元 entered as yuan?"))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=FLAG_COLUMNS)
