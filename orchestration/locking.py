@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,14 +55,28 @@ def holder(warehouse: Path) -> str:
     return f"run pid {info.get('pid')} (year {info.get('year')}, started {info.get('started')}, {info.get('command')})"
 
 
+# Locks this process holds, per thread: re-entering is a no-op (e.g. a run-level resource that takes
+# the lock inside `junheng run`, which already holds it). Keyed by thread so two threads never share.
+_held: dict[tuple[Path, int], int] = {}
+
+
 @contextmanager
 def warehouse_lock(warehouse: Path, year: int | str | None = None, wait: float = 0.0,
                    poll: float = 0.2, command: str = "junheng run") -> Iterator[Path]:
     """Hold the warehouse's lock for the `with` block; raise WarehouseBusy after `wait` seconds.
-    `year` and `command` only describe the holder in the lock file, for other runs' messages."""
+    `year` and `command` only describe the holder in the lock file, for other runs' messages.
+    Re-entrant within one thread."""
     warehouse = Path(warehouse)
     warehouse.mkdir(parents=True, exist_ok=True)
     path = warehouse / LOCK_FILE
+    key = (path.resolve(), threading.get_ident())
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield path
+        finally:
+            _held[key] -= 1
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         deadline = time.monotonic() + wait
@@ -80,9 +95,11 @@ def warehouse_lock(warehouse: Path, year: int | str | None = None, wait: float =
                 "started": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
+        _held[key] = 1
         try:
             yield path
         finally:
+            del _held[key]
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

@@ -151,3 +151,26 @@ def test_two_runs_at_once_one_is_refused_and_one_consistent_publication_results(
         con.close()
     assert log[0][0] in out1
     assert not list(wh.glob(".published.duckdb.*"))
+
+
+def test_the_lock_is_reentrant_within_a_thread_but_not_across_threads(tmp_path):
+    import threading
+
+    refused = []
+    with warehouse_lock(tmp_path, 2024):
+        with warehouse_lock(tmp_path, 2024):  # e.g. a run-level resource inside `junheng run`
+            pass
+
+        def other():
+            try:
+                with warehouse_lock(tmp_path, 2024):
+                    pass
+            except WarehouseBusy:
+                refused.append(True)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert refused == [True]
+    with warehouse_lock(tmp_path, 2024):  # fully released after the outer block
+        pass
