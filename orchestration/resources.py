@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from orchestration.settings import PUBLISHED_DB, WORKING_DB
 
@@ -18,6 +19,7 @@ class JunhengConfig(dg.ConfigurableResource):
 
     landing_dir: str
     warehouse_dir: str
+    _run_lock: object = PrivateAttr(default=None)
 
     @property
     def landing(self) -> Path:
@@ -31,8 +33,26 @@ class JunhengConfig(dg.ConfigurableResource):
     def published_db(self) -> Path:
         return Path(self.warehouse_dir).resolve() / PUBLISHED_DB
 
+    def hold_run_lock(self) -> None:
+        """Take the warehouse lock (orchestration/locking.py) at the run's first use of the warehouse
+        and keep it until the run ends, so a run the daemon launched and one `junheng run` started
+        never interleave. Re-entrant: inside `junheng run`, which holds it already, this is a no-op.
+        Sensors and schedules use this resource for paths only and never take the lock."""
+        if self._run_lock is None:
+            from orchestration.locking import lock_wait_seconds, warehouse_lock
+
+            cm = warehouse_lock(Path(self.warehouse_dir), wait=lock_wait_seconds(), command="dagster run")
+            cm.__enter__()
+            self._run_lock = cm
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.__exit__(None, None, None)
+            self._run_lock = None
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.hold_run_lock()
         self.working_db.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.working_db))
         try:

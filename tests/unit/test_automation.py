@@ -71,12 +71,15 @@ def test_landing_sensor_requests_one_run_per_changed_year_with_a_content_key(tmp
     sensor = defs.resolve_sensor_def("landing_files")
     junheng = JunhengConfig(landing_dir=str(tmp_path / "landing"), warehouse_dir=str(tmp_path / "wh"))
     with dg.instance_for_test() as instance:
-        ctx = dg.build_sensor_context(instance=instance, resources={"junheng": junheng})
-        requests = sensor(ctx)
+        with dg.build_sensor_context(instance=instance, resources={"junheng": junheng}) as ctx:
+            requests = sensor(ctx)
+            cursor = ctx.cursor
         assert sorted(r.partition_key for r in requests) == ["2023", "2024"]
         assert all(r.run_key.startswith(f"landing-{r.partition_key}-") for r in requests)
-        again = sensor(dg.build_sensor_context(instance=instance, cursor=ctx.cursor, resources={"junheng": junheng}))
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"junheng": junheng}) as ctx:
+            again = sensor(ctx)
         assert isinstance(again, dg.SkipReason)
+    assert not (tmp_path / "wh" / ".junheng.lock").exists()  # a sensor tick never takes the run lock
 
 
 def test_nightly_schedule_has_a_stable_run_key(tmp_path):
@@ -85,8 +88,10 @@ def test_nightly_schedule_has_a_stable_run_key(tmp_path):
     schedule = defs.resolve_schedule_def("nightly_refresh")
     junheng = JunhengConfig(landing_dir=str(tmp_path / "landing"), warehouse_dir=str(tmp_path / "wh"))
     when = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    runs = [schedule(dg.build_schedule_context(scheduled_execution_time=when, resources={"junheng": junheng}))
-            for _ in range(2)]
+    runs = []
+    for _ in range(2):
+        with dg.build_schedule_context(scheduled_execution_time=when, resources={"junheng": junheng}) as ctx:
+            runs.append(schedule(ctx))
     assert [r.run_key for r in runs[0]] == ["nightly-2026-11-30-2024"]
     assert [r.run_key for r in runs[1]] == [r.run_key for r in runs[0]]
     assert schedule.execution_timezone == "Asia/Shanghai" and schedule.cron_schedule == "0 2 * * *"
