@@ -193,10 +193,9 @@ def _row_rules(feed: str, t: pd.DataFrame, v: _Violations, ref: SchoolsReference
               "school_id " + t["school_id"].astype(str) + " is not in the schools feed")
         if "stage" in t.columns:
             stype = t["school_id"].map(ref.type_by_school)
-            allowed = pd.Series([
-                (st is None or ty is None or not isinstance(ty, str) or st in STAGES_BY_TYPE.get(ty, ()))
-                for st, ty in zip(t["stage"], stype, strict=True)
-            ], index=t.index)
+            pairs = pd.MultiIndex.from_tuples([(ty, st) for ty, stages in STAGES_BY_TYPE.items() for st in stages])
+            unknown = t["stage"].isna() | stype.isna()
+            allowed = unknown | pd.MultiIndex.from_arrays([stype, t["stage"]]).isin(pairs)
             v.add(~allowed, "stage", "stage_for_type",
                   "stage " + t["stage"].astype(str) + " is impossible for a school of type " + stype.astype(str))
             _stage_missing(t, stype, v)
