@@ -52,6 +52,16 @@ def grouped_cv(group_codes: np.ndarray, students: np.ndarray, values: np.ndarray
             "std_dev": std, "cv": cv}
 
 
+def group_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """0..n-1 per distinct combination of `keys`, numbered by first appearance: one factorize per
+    column, combined into one integer and factorized again (no Python tuple per row)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + codes
+    return pd.factorize(combined)[0].astype(np.int64)
+
+
 def county_coefficients(units: pd.DataFrame, group_keys: list[str], indicator_col: str = "indicator_code",
                         students_col: str = "students", value_col: str = "value") -> pd.DataFrame:
     """One row per group: n_units, students, weighted_mean, std_dev, cv, cv_null_reason."""
@@ -59,10 +69,12 @@ def county_coefficients(units: pd.DataFrame, group_keys: list[str], indicator_co
     if units.empty:
         return pd.DataFrame(columns=[*keys, "n_units", "students", "weighted_mean", "std_dev", "cv",
                                      "cv_null_reason"])
-    codes, uniques = pd.MultiIndex.from_frame(units[keys]).factorize()
+    codes = group_codes(units, keys)
+    n_groups = int(codes.max()) + 1
     stats = grouped_cv(codes, units[students_col].to_numpy(dtype=float),
-                       units[value_col].to_numpy(dtype=float, na_value=np.nan), len(uniques))
-    out = uniques.set_names(keys).to_frame(index=False)
+                       units[value_col].to_numpy(dtype=float, na_value=np.nan), n_groups)
+    _, first_rows = np.unique(codes, return_index=True)  # codes number groups by first appearance
+    out = units[keys].iloc[first_rows].reset_index(drop=True)
     for k in ("n_units", "students", "weighted_mean", "std_dev", "cv"):
         out[k] = stats[k]
     reason = np.full(len(out), None, dtype=object)
