@@ -500,8 +500,8 @@ def code_location_load(runs: int) -> dict:
 
 def run_fixed_seconds(e2e_seconds: float) -> float:
     """The part of a run that does not grow with size (interpreter, imports, dbt start-ups, GX import,
-    per-step overhead): ≈ 35–65 s of a 180-s national year (fitted on 400-, 1700- and 2850-unit runs,
-    quiet and busy machine); it grows with contention like everything else, hence a share of the run."""
+    per-step overhead): ≈ 28 s on a quiet machine (one-year runs at 1150 and 2850 units), ≈ 65 s on a
+    busy one; it grows with contention like everything else, hence planned as a share of the run."""
     return min(e2e_seconds, max(30.0, 0.35 * e2e_seconds))
 
 
