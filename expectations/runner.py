@@ -55,6 +55,17 @@ def load_suite_definition(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def suite_columns(name: str) -> list[str]:
+    """Every column the suite names, in first-mention order (to read only those)."""
+    cols: list[str] = []
+    for e in load_suite_definition(name)["expectations"]:
+        kw = e.get("kwargs", {})
+        for c in [kw.get("column"), *(kw.get("column_list") or []), *(kw.get("column_set") or [])]:
+            if c and c not in cols:
+                cols.append(c)
+    return cols
+
+
 @lru_cache(maxsize=1)
 def _context():
     import great_expectations as gx

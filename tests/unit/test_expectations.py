@@ -1,0 +1,45 @@
+"""The GX suites catch what they are for, and name the expectation, column and rows."""
+
+import pandas as pd
+
+from expectations.runner import suite_columns, suite_names, validate_frame
+
+
+def _readiness(**change):
+    row = {"year": 2024, "county_code": "210302", "county_name": "铁东区", "ruleset": "moe_2017", "status": "ready",
+           "blocking_reasons": None, "failing_items": None, "veto_triggered": False,
+           "primary_per_indicator_balance": True, "primary_comprehensive_balance": True}
+    rows = [row, {**row, "county_code": "210303"}]
+    rows[1].update(change)
+    return pd.DataFrame(rows)
+
+
+def test_every_feed_and_published_mart_has_a_suite():
+    names = set(suite_names())
+    for feed in ("schools", "enrollment", "teachers", "facilities", "finance", "county_finance", "county_submission"):
+        assert f"feed_{feed}" in names
+    assert {"mart_fct_school_unit_indicators", "mart_fct_county_coefficients", "mart_county_level_resources",
+            "mart_county_readiness", "mart_fct_county_items", "mart_school_shortfalls"} <= names
+
+
+def test_a_valid_mart_passes():
+    assert validate_frame("mart_county_readiness", _readiness()).success
+
+
+def test_an_unknown_status_fails_naming_column_and_row():
+    result = validate_frame("mart_county_readiness", _readiness(status="maybe"), id_columns=["county_code"])
+    assert not result.success
+    failure = next(f for f in result.failures if f.column == "status")
+    assert failure.unexpected_count == 1 and failure.examples == ["210303"]
+    assert "status" in result.summary()
+
+
+def test_a_duplicate_key_fails():
+    result = validate_frame("mart_county_readiness", _readiness(county_code="210302"))
+    assert not result.success
+    assert any(f.expectation == "expect_compound_columns_to_be_unique" for f in result.failures)
+
+
+def test_suite_columns_lists_what_the_check_must_read():
+    cols = suite_columns("mart_county_readiness")
+    assert {"status", "county_code", "ruleset", "year"} <= set(cols)
