@@ -57,9 +57,16 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     column, combined into one integer and factorized again (no Python tuple per row)."""
     combined = np.zeros(len(frame), dtype=np.int64)
     for key in keys:
-        codes, uniques = pd.factorize(frame[key], use_na_sentinel=False)
-        combined = combined * max(len(uniques), 1) + codes
+        codes, uniques = pd.factorize(frame[key])  # keys are never NULL (-1 would still stay distinct)
+        combined = combined * (len(uniques) + 1) + (codes + 1)
     return pd.factorize(combined)[0].astype(np.int64)
+
+
+def first_rows(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Index of each group's first row, in one linear pass (reversed assignment: the first wins)."""
+    first = np.empty(n_groups, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
 
 
 def county_coefficients(units: pd.DataFrame, group_keys: list[str], indicator_col: str = "indicator_code",
@@ -73,8 +80,7 @@ def county_coefficients(units: pd.DataFrame, group_keys: list[str], indicator_co
     n_groups = int(codes.max()) + 1
     stats = grouped_cv(codes, units[students_col].to_numpy(dtype=float),
                        units[value_col].to_numpy(dtype=float, na_value=np.nan), n_groups)
-    _, first_rows = np.unique(codes, return_index=True)  # codes number groups by first appearance
-    out = units[keys].iloc[first_rows].reset_index(drop=True)
+    out = units.iloc[first_rows(codes, n_groups)][keys].reset_index(drop=True)
     for k in ("n_units", "students", "weighted_mean", "std_dev", "cv"):
         out[k] = stats[k]
     reason = np.full(len(out), None, dtype=object)
