@@ -29,20 +29,18 @@ county_rulesets as (
 -- 85 %, and whether a unit fails the school rule because of it).
 unit_indicators as (
     select
-        i.year,
-        i.ruleset,
-        i.county_code,
-        i.level,
-        i.indicator_code,
-        i.school_id,
-        i.value,
-        i.threshold,
-        i.passes,
-        v.passes_school_rule
-    from {{ ref('int_school_unit_indicators') }} as i
-    inner join {{ ref('int_school_unit_verdicts') }} as v
-        on i.year = v.year and i.ruleset = v.ruleset and i.school_id = v.school_id and i.level = v.level
-    where i.threshold is not null and {{ year_filter('i.year') }}
+        year,
+        ruleset,
+        county_code,
+        level,
+        indicator_code,
+        school_id,
+        value,
+        threshold,
+        passes,
+        unit_passes_school_rule as passes_school_rule
+    from {{ ref('fct_school_unit_indicators') }}
+    where threshold is not null and {{ year_filter('year') }}
 ),
 
 per_level as (

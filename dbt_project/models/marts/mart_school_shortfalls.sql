@@ -3,23 +3,11 @@
 -- units (teachers, m², yuan, rooms) to reach the threshold and to reach 85 % of it (the school
 -- rule's floor for its one allowed miss). Counts of teachers and rooms are rounded up.
 
+-- Built on fct_school_unit_indicators, which already carries the school rule and the school's name.
+
 with below as (
-    select
-        i.year,
-        i.county_code,
-        i.school_id,
-        i.level,
-        i.ruleset,
-        i.indicator_code,
-        i.students,
-        i.value,
-        i.threshold,
-        i.share_of_threshold,
-        v.passes_school_rule
-    from {{ ref('int_school_unit_indicators') }} as i
-    inner join {{ ref('int_school_unit_verdicts') }} as v
-        on i.year = v.year and i.ruleset = v.ruleset and i.school_id = v.school_id and i.level = v.level
-    where i.passes = false and {{ year_filter('i.year') }}
+    select * from {{ ref('fct_school_unit_indicators') }}
+    where passes = false and {{ year_filter('year') }}
 ),
 
 gaps as (
@@ -37,7 +25,7 @@ gaps as (
 select
     g.year,
     g.county_code,
-    s.school_name,
+    g.school_name,
     g.school_id,
     g.level,
     g.ruleset,
@@ -57,8 +45,6 @@ select
             then ceil((g.threshold * {{ var('school_rule_floor_ratio') }} - g.value) * g.scale - 1e-9)
         else (g.threshold * {{ var('school_rule_floor_ratio') }} - g.value) * g.scale
     end as shortfall_to_floor,
-    g.passes_school_rule as unit_passes_school_rule,
-    coalesce(s.is_synthetic, false) as is_synthetic
+    g.unit_passes_school_rule,
+    g.is_synthetic
 from gaps as g
-left join {{ ref('stg_census__schools') }} as s
-    on g.year = s.year and g.school_id = s.school_id
