@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.contract import FEED_SPECS, FEEDS
+from ingestion.inventory import EmptyYearError, ShrinkRefused, schools_delivered
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
 from ingestion.validate import (
     COUNTY_FEEDS,
@@ -206,11 +207,25 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
 
 
 def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, feed: str,
-                loaded_at: dt.datetime | None = None) -> FeedLoadSummary:
-    """Read, validate and load one feed for one year. Raises FeedFileError for an unusable file."""
+                loaded_at: dt.datetime | None = None, allow_erase: bool = False) -> FeedLoadSummary:
+    """Read, validate and load one feed for one year. Raises FeedFileError for an unusable file,
+    EmptyYearError when the year delivers no schools rows (nothing is loaded, whatever the feed),
+    and ShrinkRefused when an absent feed would erase the year's loaded rows (unless `allow_erase`).
+    Raw rows of a year are only ever replaced by a delivery of that year."""
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_tables(con)
+    has_schools, why = schools_delivered(landing, year)
+    if not has_schools:
+        raise EmptyYearError(f"{feed} of {year} not loaded: no schools rows in the landing {landing} ({why}); "
+                             f"the year's loaded rows are kept")
     path = find_feed_file(landing, year, feed)
+    if path is None and not allow_erase:
+        held = con.execute(f"select count(*) from {table_name('raw', feed)} where year = ?",  # noqa: S608
+                           [year]).fetchone()[0]
+        if held:
+            raise ShrinkRefused(f"feed {feed} is absent from {Path(landing) / str(year)} but {held:,} rows of "
+                                f"{year} are loaded: not erased. Deliver the file, or accept the shrink "
+                                "(--accept-shrink; ops.landing_inventory.config.accept_shrink: true)")
     if path is None:
         others = unrecognised_files(landing, year)
         summary = FeedLoadSummary(feed=feed, year=year, status="absent",

@@ -8,6 +8,9 @@ definitions only wire them to the instance.
   gets a run with run_key `landing-<year>-<hash of its files>`: an unchanged file never triggers
   twice, a file changed back and forth does. Years are discovered from the year folders; a folder
   outside the yearly partitions is reported and skipped.
+- A year with no `schools` rows (no folder, an empty folder, a file with no data rows) is never
+  launched: the schedule and the sensor skip it with the reason (ingestion/inventory.py), and say so
+  when the landing folder itself does not exist.
 - Run-failure sensor: appends the failure to `<warehouse>/run_failures.jsonl` and, when
   JUNHENG_FAILURE_WEBHOOK is set (off by default), POSTs it there as JSON.
 """
@@ -24,6 +27,7 @@ from pathlib import Path
 import dagster as dg
 
 from ingestion.contract import EXTENSIONS, FEEDS
+from ingestion.inventory import schools_delivered
 from orchestration.partitions import yearly_partitions
 from orchestration.resources import JunhengConfig
 
@@ -84,6 +88,18 @@ def nightly_years(landing: Path, how_many: int = 1) -> list[int]:
     return landing_years(landing)[-how_many:] if how_many > 0 else []
 
 
+def deliverable_years(landing: Path, years: list[int]) -> tuple[list[int], list[str]]:
+    """The years that deliver schools rows, and a reason for each one that does not."""
+    keep, skipped = [], []
+    for year in years:
+        ok, why = schools_delivered(landing, year)
+        if ok:
+            keep.append(year)
+        else:
+            skipped.append(f"year {year} skipped: no schools rows ({why})")
+    return keep, skipped
+
+
 def partition_years() -> set[int]:
     return {int(k) for k in yearly_partitions.get_partition_keys()}
 
@@ -133,10 +149,15 @@ def build_automation(year_job) -> tuple[list, list]:
     def nightly_refresh(context: dg.ScheduleEvaluationContext, junheng: JunhengConfig):
         how_many = int(os.environ.get("JUNHENG_NIGHTLY_YEARS", "1"))
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+        if not junheng.landing.is_dir():
+            return dg.SkipReason(f"the landing folder {junheng.landing} does not exist (JUNHENG_LANDING)")
         valid = partition_years()
-        years = [y for y in nightly_years(junheng.landing, how_many) if y in valid]
+        years, skipped = deliverable_years(junheng.landing, [y for y in nightly_years(junheng.landing, how_many)
+                                                             if y in valid])
         if not years:
-            return dg.SkipReason(f"no year folder in {junheng.landing}")
+            return dg.SkipReason("; ".join(skipped) if skipped else f"no year folder in {junheng.landing}")
+        for reason in skipped:
+            context.log.warning(reason)
         return [dg.RunRequest(run_key=f"nightly-{day}-{y}", partition_key=str(y), tags={"junheng/trigger": "nightly"})
                 for y in years]
 
@@ -144,18 +165,29 @@ def build_automation(year_job) -> tuple[list, list]:
                default_status=sensor_status,
                description="Start a run for a year when one of its feed files is added or changed (content hash).")
     def landing_files(context: dg.SensorEvaluationContext, junheng: JunhengConfig):
+        if not junheng.landing.is_dir():
+            return dg.SkipReason(f"the landing folder {junheng.landing} does not exist (JUNHENG_LANDING): "
+                                 "nothing to watch")
         previous = json.loads(context.cursor) if context.cursor else {}
         state, changed = scan_landing(junheng.landing, previous)
         valid = partition_years()
-        requests = []
+        requests, skipped = [], []
         for year, digest in sorted(changed.items()):
             if year not in valid:
-                context.log.warning(f"year folder {year} is outside the yearly partitions; skipped")
+                skipped.append(f"year folder {year} is outside the yearly partitions")
+                continue
+            ok, why = schools_delivered(junheng.landing, year)
+            if not ok:
+                skipped.append(f"year {year} has no schools rows ({why})")
                 continue
             requests.append(dg.RunRequest(run_key=f"landing-{year}-{digest}", partition_key=str(year),
                                           tags={"junheng/trigger": "landing"}))
+        for reason in skipped:
+            context.log.warning(f"{reason}; skipped")
         context.update_cursor(json.dumps(state, sort_keys=True))
-        return requests or dg.SkipReason("no feed file added or changed")
+        if requests:
+            return requests
+        return dg.SkipReason("; ".join(f"{r}; skipped" for r in skipped) or "no feed file added or changed")
 
     @dg.run_failure_sensor(name="record_run_failures", default_status=sensor_status,
                            description="Record failed runs in <warehouse>/run_failures.jsonl; POST to "

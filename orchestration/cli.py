@@ -2,7 +2,7 @@
 
     junheng generate --counties N --year Y --out DIR [--seed S] [--format csv|xlsx|parquet]
                      [--encoding utf-8|gb18030] [--headers canonical|zh]
-    junheng run --landing DIR --year Y [--warehouse DIR] [--ruleset NAME] [--full-refresh]
+    junheng run --landing DIR --year Y [--warehouse DIR] [--ruleset NAME] [--full-refresh] [--accept-shrink]
     junheng demo [--year Y] [--counties N] [--warehouse DIR] [--keep-landing DIR]
 
 `run` and `demo` go through the same Dagster job the UI launches (`junheng_year`), in-process,
@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 import warnings
@@ -86,7 +86,7 @@ def dagster_home(warehouse: Path) -> Path:
 
 
 def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True,
-             since: int | None = None, progress: bool = False) -> RunOutcome:
+             since: int | None = None, progress: bool = False, accept_shrink: bool = False) -> RunOutcome:
     """Run the year job in-process (years `since`..`year` as one single-run range when `since` is
     given); collect what blocked publication, if anything."""
     ensure_offline_env()
@@ -94,6 +94,7 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     warnings.filterwarnings("ignore")
     import dagster as dg
 
+    from orchestration.assets.ingestion import INVENTORY_OP
     from orchestration.definitions import YEAR_JOB, build_definitions
     from orchestration.partitions import yearly_partitions
 
@@ -119,9 +120,12 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
             handler = current_handler()
             handler.seconds.clear()
             run_config["loggers"]["progress"] = {}
+        run_config["ops"] = {}
         if full_refresh:
             run_config["ops"] = {n: {"config": {"full_refresh": True}}
-                             for n in ("dbt_indicators", "dbt_marts", "county_coefficients")}
+                                 for n in ("dbt_indicators", "dbt_marts", "county_coefficients")}
+        if accept_shrink:
+            run_config["ops"][INVENTORY_OP] = {"config": {"accept_shrink": True}}
         started = time.monotonic()
         log_dir = settings.warehouse / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -152,6 +156,7 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
             while cause is not None:  # the user-facing reason is the innermost Failure / error
                 text = cause.message.strip()
                 cause = cause.cause
+            text = re.sub(r"^(?:[\w.]+\.)?Failure: ", "", text)  # the message, not the exception's class
             outcome.problems.append(f"step {event.step_key} failed — {text}")
     instance.dispose()
     return outcome
@@ -232,7 +237,8 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "
           f"{outcome.checks_passed} checks passed)")
     print(f"Open the Dagster UI on these runs:  DAGSTER_HOME={dagster_home(settings.warehouse)} "
-          f"JUNHENG_WAREHOUSE={settings.warehouse} make ui   (then http://127.0.0.1:3000)")
+          f"JUNHENG_WAREHOUSE={settings.warehouse} JUNHENG_LANDING={settings.landing} make ui   "
+          "(then http://127.0.0.1:3000)")
     return 0
 
 
@@ -257,7 +263,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings(landing=landing, warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
                         ruleset=args.ruleset)
     print(f"Running {args.year}: landing {landing} → warehouse {settings.warehouse}", flush=True)
-    outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since, progress=True)
+    outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since, progress=True,
+                       accept_shrink=args.accept_shrink)
     return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
@@ -265,16 +272,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ingestion.generate import generate_feeds
 
     warehouse = Path(args.warehouse).resolve()
-    with tempfile.TemporaryDirectory(prefix="junheng-landing-") as tmp:
-        landing = Path(args.keep_landing).resolve() if args.keep_landing else Path(tmp)
-        first = args.year - 2  # Q1 (3-year junior consolidation) needs the entrants of Y − 2
-        for y in range(first, args.year + 1):
-            generate_feeds(landing, counties=args.counties, year=y, seed=args.seed)
-        print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year}, "
-              f"feeds in {landing}", flush=True)
-        settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
-        outcome = run_year(settings, args.year, since=first, progress=True)
-        return _print_outcome(settings, args.year, args.ruleset, outcome)
+    # The feeds stay in the warehouse folder: the UI, the sensor and a backfill read the same landing.
+    landing = Path(args.keep_landing).resolve() if args.keep_landing else warehouse / "landing"
+    first = args.year - 2  # Q1 (3-year junior consolidation) needs the entrants of Y − 2
+    for y in range(first, args.year + 1):
+        generate_feeds(landing, counties=args.counties, year=y, seed=args.seed)
+    print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year}, "
+          f"feeds in {landing}", flush=True)
+    settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
+    outcome = run_year(settings, args.year, since=first, progress=True)
+    return _print_outcome(settings, args.year, args.ruleset, outcome)
 
 
 def cmd_publications(args: argparse.Namespace) -> int:
@@ -333,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--since", type=int, default=None,
                    help="also (re)run every year from this one up to --year, in one run (Q1 needs Y-2)")
     r.add_argument("--full-refresh", action="store_true", help="rebuild every year's models from raw")
+    r.add_argument("--accept-shrink", action="store_true",
+                   help="publish even though a year would hold less than its publication (a feed gone, schools "
+                        "or pupils down by more than JUNHENG_MAX_SHRINK); logged in publication_log")
     r.set_defaults(func=cmd_run)
 
     pb = sub.add_parser("publications", help="list kept publications or roll back to one")
@@ -347,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--warehouse", default=str(REPO_ROOT / "warehouse" / "demo"))
     d.add_argument("--ruleset", choices=RULESETS, default="moe_2017")
-    d.add_argument("--keep-landing", default=None, help="write the feeds here instead of a temporary folder")
+    d.add_argument("--keep-landing", default=None, help="write the feeds here instead of <warehouse>/landing")
     d.set_defaults(func=cmd_demo)
     return p
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.inventory import YearInventory
 from orchestration.faultpoints import maybe_die
 
 PUBLISHED_TABLES = (
@@ -29,8 +30,21 @@ PUBLISHED_TABLES = (
 LOG_TABLE = "publication_log"
 LOG_COLUMNS = (
     "published_at TIMESTAMP, run_id VARCHAR, years VARCHAR, row_counts VARCHAR, rows_total BIGINT, "
-    "checks_passed INTEGER, checks VARCHAR"
+    "checks_passed INTEGER, checks VARCHAR, accepted_shrink VARCHAR"
 )
+# What each published year was computed from: data rows per feed and the enrollment feed's pupils.
+# A re-run is compared with it before it may replace the year (ingestion/inventory.py).
+INVENTORY_TABLE = "feed_inventory"
+INVENTORY_COLUMNS = "year INTEGER, feed VARCHAR, rows_delivered BIGINT, students DOUBLE, source_file VARCHAR"
+# The working warehouse's side of the same inventory (feed_loads is written by every feed load).
+_WORKING_INVENTORY = """
+    select l.year, l.feed, l.rows_delivered,
+           case when l.feed = 'enrollment' then e.students end as students, l.source_file
+    from {w}feed_loads l
+    left join (select year, sum(students)::double as students from {w}raw_enrollment group by year) e
+        on e.year = l.year
+    where l.status = 'loaded' and l.rows_delivered > 0 and list_contains($years, l.year)
+"""
 
 
 def _quote_path(path: Path) -> str:
@@ -91,8 +105,49 @@ def keep_versions(env: dict[str, str] | None = None) -> int:
     return max(1, int((os.environ if env is None else env).get("JUNHENG_KEEP_PUBLICATIONS", "10")))
 
 
+def _inventory_from_rows(rows: list[tuple], where: str) -> dict[int, YearInventory]:
+    by_year: dict[int, dict] = {}
+    for year, feed, n, students, _ in rows:
+        entry = by_year.setdefault(int(year), {"rows": {}, "students": None})
+        entry["rows"][feed] = int(n)
+        if feed == "enrollment":
+            entry["students"] = None if students is None else float(students)
+    return {y: YearInventory(year=y, rows=e["rows"], students=e["students"], where=where)
+            for y, e in by_year.items()}
+
+
+def working_inventory(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> dict[int, YearInventory]:
+    """What the working warehouse holds for `years` now (after this run's loads)."""
+    if not {"feed_loads", "raw_enrollment"} <= _tables(con, con.execute("select current_database()").fetchone()[0]):
+        return {}
+    rows = con.execute(_WORKING_INVENTORY.format(w=""), {"years": [int(y) for y in years]}).fetchall()
+    return _inventory_from_rows(rows, "the working warehouse")
+
+
+def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, YearInventory]:
+    """What the current publication holds for `years` (years it does not hold are absent)."""
+    if not Path(published_db).exists():
+        return {}
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        if INVENTORY_TABLE not in _tables(con, con.execute("select current_database()").fetchone()[0]):
+            return {}
+        rows = con.execute(f"select year, feed, rows_delivered, students, source_file from {INVENTORY_TABLE} "
+                           "where list_contains(?, year)", [[int(y) for y in years]]).fetchall()
+    finally:
+        con.close()
+    current = current_publication(published_db)
+    return _inventory_from_rows(rows, f"publication {current}" if current else str(published_db))
+
+
+def current_publication(published_db: Path) -> str | None:
+    marker = publications_dir(published_db) / "CURRENT"
+    return marker.read_text(encoding="utf-8").strip() if marker.exists() else None
+
+
 def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: str,
-            checks: Sequence[str] = (), published_at: dt.datetime | None = None) -> dict[str, int]:
+            checks: Sequence[str] = (), published_at: dt.datetime | None = None,
+            accepted_shrink: str | None = None) -> dict[str, int]:
     """Publish `years` of every mart; other years keep their previous publication. Returns row counts.
 
     The publication becomes a version (`<warehouse>/publications/<id>/`: the DuckDB file, the marts
@@ -121,16 +176,22 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             con.execute(f"create table main.{table} as {query} order by all", {"years": years})
             counts[table] = con.execute(
                 f"select count(*) from main.{table} where list_contains(?, year)", [years]).fetchone()[0]
-        if LOG_TABLE in previous:
-            con.execute(f"create table main.{LOG_TABLE} as select * from p.main.{LOG_TABLE}")
-        else:
-            con.execute(f"create table main.{LOG_TABLE} ({LOG_COLUMNS})")
+        con.execute(f"create table main.{INVENTORY_TABLE} ({INVENTORY_COLUMNS})")
+        if {"feed_loads", "raw_enrollment"} <= _tables(con, "w"):
+            con.execute(f"insert into main.{INVENTORY_TABLE} " + _WORKING_INVENTORY.format(w="w.main."),
+                        {"years": years})
+        if INVENTORY_TABLE in previous:
+            con.execute(f"insert into main.{INVENTORY_TABLE} by name select * from p.main.{INVENTORY_TABLE} "
+                        "where not list_contains(?, year)", [years])
+        con.execute(f"create table main.{LOG_TABLE} ({LOG_COLUMNS})")
+        if LOG_TABLE in previous:  # older publications' logs lack the newer columns: NULL there
+            con.execute(f"insert into main.{LOG_TABLE} by name select * from p.main.{LOG_TABLE}")
         con.execute(
-            f"insert into main.{LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+            f"insert into main.{LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
             [published_at, run_id, ",".join(map(str, years)), json.dumps(counts, sort_keys=True),
-             sum(counts.values()), len(checks), "; ".join(checks)],
+             sum(counts.values()), len(checks), "; ".join(checks), accepted_shrink],
         )
-        for table in (*PUBLISHED_TABLES, LOG_TABLE):
+        for table in (*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE):
             con.execute(f"copy main.{table} to {_quote_path(staging / 'parquet' / f'{table}.parquet')} "
                         "(format parquet)")
         con.execute("detach w")
@@ -145,7 +206,8 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     con.close()
     _fsync(tmp)
     manifest = {"id": vid, "published_at": published_at.isoformat(), "run_id": run_id, "years": years,
-                "row_counts": counts, "checks_passed": len(checks), "checks": list(checks)}
+                "row_counts": counts, "checks_passed": len(checks), "checks": list(checks),
+                "accepted_shrink": accepted_shrink}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     maybe_die("publish")  # test-only (faultpoints.py): new file complete and staged, nothing renamed yet
     os.replace(tmp, staging / published_db.name)

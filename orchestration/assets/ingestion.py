@@ -1,16 +1,82 @@
 """One asset per feed: read the year's file, enforce the contract, load raw_<feed> and
-quarantine_<feed>, and run the feed's Great Expectations suite as a blocking check."""
+quarantine_<feed>, and run the feed's Great Expectations suite as a blocking check. Before any of
+them, `landing_inventory` counts what the year delivers and refuses a year with no schools rows, or
+one that would publish less than is published (unless the run accepts the shrink)."""
 
 import dagster as dg
+from pydantic import Field
 
 from ingestion.contract import FEED_SPECS, FEEDS, SCHOOL_CHILD_FEEDS
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 
+INVENTORY_OP = "landing_inventory"
+
+
+class InventoryConfig(dg.Config):
+    accept_shrink: bool = Field(
+        default=False, description="Publish a year even though it holds less than its publication "
+                                   "(a feed gone, schools or pupils down by more than JUNHENG_MAX_SHRINK)")
+
+
+def run_accepts_shrink(run_config: dict) -> bool:
+    """Whether the run was launched with ops.landing_inventory.config.accept_shrink: true."""
+    op = (run_config or {}).get("ops", {}).get(INVENTORY_OP, {})
+    return bool((op.get("config") or {}).get("accept_shrink", False))
+
+
+@dg.asset(
+    key=INVENTORY_OP, partitions_def=yearly_partitions, backfill_policy=single_run, group_name="ingestion",
+    description="What each year's landing folder delivers (rows per feed, pupils). Fails the run when a year "
+                "has no schools rows, or would publish less than is published (a feed gone, schools or pupils "
+                "down by more than JUNHENG_MAX_SHRINK) unless accept_shrink is set. Writes nothing.",
+)
+def landing_inventory(context: dg.AssetExecutionContext, config: InventoryConfig,
+                      junheng: JunhengConfig) -> dg.MaterializeResult:
+    from ingestion.inventory import (
+        empty_year_message,
+        max_shrink,
+        schools_delivered,
+        shrink_message,
+        shrink_problems,
+    )
+    from ingestion.inventory import (
+        landing_inventory as count_landing,
+    )
+    from ingestion.readers import FeedFileError
+    from orchestration.publish import published_inventory
+
+    years = partition_years(context)
+    published = published_inventory(junheng.published_db, years)
+    limit = max_shrink()
+    found, accepted = [], []
+    for year in years:
+        ok, why = schools_delivered(junheng.landing, year)
+        if not ok:
+            raise dg.Failure(description=empty_year_message(junheng.landing, year, why, published.get(year)),
+                             metadata={"landing": str(junheng.landing), "year": year, "reason": why})
+        try:
+            now = count_landing(junheng.landing, year)
+        except FeedFileError as e:
+            raise dg.Failure(description=str(e), metadata={"file": e.file, "rule": e.rule}) from e
+        problems = shrink_problems(published.get(year), now, limit)
+        if problems and not config.accept_shrink:
+            raise dg.Failure(description=shrink_message(year, problems, published[year], now),
+                             metadata={"year": year, "would_disappear": " | ".join(problems)})
+        if problems:
+            context.log.warning(f"shrink accepted by run {context.run_id} for {year}: " + "; ".join(problems))
+            accepted += problems
+        found.append(f"{year}: {now.describe()}")
+    return dg.MaterializeResult(metadata={
+        "landing": dg.MetadataValue.path(str(junheng.landing)),
+        "delivered": "\n".join(found),
+        "shrink_accepted": " | ".join(accepted) or "none",
+    })
+
 
 def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     raw_key, quarantine_key = dg.AssetKey(f"raw_{feed}"), dg.AssetKey(f"quarantine_{feed}")
-    deps = [dg.AssetKey("raw_schools")] if feed in SCHOOL_CHILD_FEEDS else []
+    deps = [dg.AssetKey(INVENTORY_OP)] + ([dg.AssetKey("raw_schools")] if feed in SCHOOL_CHILD_FEEDS else [])
     spec = FEED_SPECS[feed]
     check_name = f"gx_feed_{feed}"
 
@@ -30,15 +96,20 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, junheng: JunhengConfig):
         # the parsing stack (pandas, GX) loads when a step runs, not when the code location loads
         from expectations.runner import validate_frame
+        from ingestion.inventory import EmptyYearError, ShrinkRefused
         from ingestion.load import ingest_feed, table_name
         from ingestion.readers import FeedFileError
 
         years = partition_years(context)
         summaries = []
+        allow_erase = run_accepts_shrink(context.run.run_config)
         with junheng.connect() as con:
             for year in years:
                 try:
-                    summaries.append(ingest_feed(con, junheng.landing, year, feed))
+                    summaries.append(ingest_feed(con, junheng.landing, year, feed, allow_erase=allow_erase))
+                except (EmptyYearError, ShrinkRefused) as e:
+                    raise dg.Failure(description=str(e), metadata={"landing": str(junheng.landing),
+                                                                   "year": year}) from e
                 except FeedFileError as e:
                     raise dg.Failure(
                         description=str(e),
@@ -83,4 +154,4 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-feed_assets = [build_feed_asset(feed) for feed in FEEDS]
+feed_assets = [landing_inventory, *(build_feed_asset(feed) for feed in FEEDS)]

@@ -3,8 +3,16 @@ otherwise), verifies that no check of this run failed, then replaces published.d
 
 import dagster as dg
 
+from orchestration.assets.ingestion import run_accepts_shrink
 from orchestration.partitions import partition_years, single_run, yearly_partitions
-from orchestration.publish import PUBLISHED_TABLES, list_publications, parquet_link, publish
+from orchestration.publish import (
+    PUBLISHED_TABLES,
+    list_publications,
+    parquet_link,
+    publish,
+    published_inventory,
+    working_inventory,
+)
 from orchestration.resources import JunhengConfig
 
 
@@ -18,6 +26,28 @@ def run_check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[tuple[
         name = f"{data.asset_key.to_user_string()}:{data.check_name}"
         out.append((name, bool(data.passed), data.description or ""))
     return out
+
+
+def guard_against_shrink(context: dg.AssetExecutionContext, junheng: JunhengConfig, years: list[int]) -> str | None:
+    """The last guard, whatever was selected: a year the working warehouse holds no schools for is never
+    published, and one that holds less than its publication only with accept_shrink. Returns what was
+    accepted (for the publication log), or None."""
+    from ingestion.inventory import YearInventory, max_shrink, shrink_message, shrink_problems
+
+    with junheng.connect() as con:
+        now = working_inventory(con, years)
+    before = published_inventory(junheng.published_db, years)
+    accepted = []
+    for year in years:
+        held = now.get(year, YearInventory(year=year, where="the working warehouse"))
+        if held.schools == 0:
+            raise dg.Failure(description=f"year {year} not published: the working warehouse holds no schools rows "
+                                         f"for it (landing {junheng.landing}); the publication is kept as it is")
+        problems = shrink_problems(before.get(year), held, max_shrink())
+        if problems and not run_accepts_shrink(context.run.run_config):
+            raise dg.Failure(description=shrink_message(year, problems, before[year], held))
+        accepted += problems
+    return f"run {context.run_id}: " + "; ".join(accepted) if accepted else None
 
 
 @dg.asset(
@@ -35,8 +65,9 @@ def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -
     failed = [f"{n}: {d}" for n, ok, d in outcomes if not ok]
     if failed:
         raise dg.Failure(description="publication refused, checks failed: " + " | ".join(failed))
+    accepted = guard_against_shrink(context, junheng, years)
     counts = publish(junheng.working_db, junheng.published_db, years, context.run_id,
-                     checks=[n for n, _, _ in outcomes])
+                     checks=[n for n, _, _ in outcomes], accepted_shrink=accepted)
     with junheng.connect() as con:
         preview = con.execute(
             "select county_code, county_name, ruleset, status from mart_county_readiness "

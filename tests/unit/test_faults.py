@@ -147,6 +147,7 @@ def test_a_feed_file_in_a_format_not_accepted_is_refused_not_ignored(tmp_path, n
 
 def test_a_misnamed_file_is_reported_when_its_feed_is_absent(tmp_path):
     (tmp_path / "landing" / "2024").mkdir(parents=True)
+    worked_example.frames()["schools"].to_csv(tmp_path / "landing" / "2024" / "schools.csv", index=False)
     worked_example.frames()["facilities"].to_csv(tmp_path / "landing" / "2024" / "facility.csv", index=False)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:

@@ -345,11 +345,15 @@ def test_chinese_headers_and_gb18030(tmp_path, demo):
     schools = pd.read_csv(paths["schools"], encoding="gb18030", dtype=str)
     assert schools["学校标识码"].tolist() == demo["schools"]["school_id"].tolist()
     assert schools["学校名称"].str.contains("（合成）", regex=False).all()
-    if FEEDS_MD.exists():  # the labels, exactly as the contract writes them
-        for feed, pairs in _feeds_md_labels().items():
-            got = pd.read_csv(paths[feed], encoding="gb18030", nrows=0).columns.tolist()
-            assert got == [zh for _, zh in pairs] + ["synthetic"], feed
-            assert demo[feed].columns.tolist() == [c for c, _ in pairs] + ["synthetic"], feed
+    # the labels, exactly as the contract (../shared/spec/feeds.md, present in every checkout and CI)
+    # writes them, for every feed generated; every generated feed is one the contract names
+    spec = _feeds_md_labels()
+    assert set(paths) <= set(spec)
+    for feed in paths:
+        pairs = spec[feed]
+        got = pd.read_csv(paths[feed], encoding="gb18030", nrows=0).columns.tolist()
+        assert got == [zh for _, zh in pairs] + ["synthetic"], feed
+        assert demo[feed].columns.tolist() == [c for c, _ in pairs] + ["synthetic"], feed
 
 
 def test_bad_arguments(tmp_path):

@@ -1,0 +1,157 @@
+"""What a year's landing folder delivers, and whether loading it would publish less than is published.
+
+A year is only ever evaluated from a delivery that has `schools` rows: an unmounted share, a wrong
+path or a sync that has not arrived looks like "every feed absent", and evaluating that would replace
+a published year with nothing. And a re-run that would lose a feed, or a fifth of the schools or
+pupils, is refused unless the operator says it is meant (`--accept-shrink`).
+
+Both sides of the comparison count the same things: data rows per feed, and the pupils of the
+`enrollment` feed (every stage, every row with a number).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingestion.contract import FEEDS
+
+DEFAULT_MAX_SHRINK = 0.20
+SHRINK_ENV = "JUNHENG_MAX_SHRINK"
+
+
+@dataclass(frozen=True)
+class YearInventory:
+    """A year's delivery: data rows per delivered feed and the enrollment feed's pupils."""
+
+    year: int
+    rows: dict[str, int] = field(default_factory=dict)  # feed → data rows (feeds with rows only)
+    students: float | None = None  # sum of enrollment.students; None when enrollment is absent
+    where: str = ""  # the landing folder or the publication it was read from
+
+    @property
+    def schools(self) -> int:
+        return self.rows.get("schools", 0)
+
+    def describe(self) -> str:
+        if not self.rows:
+            return "nothing"
+        pupils = f", {self.students:,.0f} pupils" if self.students is not None else ""
+        feeds = ", ".join(f"{f} {n:,}" for f, n in sorted(self.rows.items(), key=lambda kv: FEEDS.index(kv[0])))
+        return f"{self.schools:,} schools{pupils} ({len(self.rows)} feeds: {feeds})"
+
+
+class EmptyYearError(Exception):
+    """The landing holds no `schools` rows for the year: nothing may be evaluated or published."""
+
+
+class ShrinkRefused(Exception):
+    """Loading the year would publish less than is published now."""
+
+
+def max_shrink(env: dict[str, str] | None = None) -> float:
+    """The share by which a year's schools or pupils may drop without --accept-shrink (default 0.20)."""
+    raw = (os.environ if env is None else env).get(SHRINK_ENV, str(DEFAULT_MAX_SHRINK))
+    value = float(raw)
+    if not 0 <= value < 1:
+        raise ValueError(f"{SHRINK_ENV}={raw!r}: a share between 0 and 1 (e.g. 0.2 for 20 %)")
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _count_file(feed: str, path: str, mtime_ns: int, size: int) -> tuple[int, float | None]:
+    import pandas as pd  # the parsing stack loads when a run or a sensor reads a file, not at import
+
+    from ingestion.readers import read_feed_file
+
+    delivered = read_feed_file(feed, path)
+    students = None
+    if feed == "enrollment":
+        students = float(pd.to_numeric(delivered.frame["students"].str.strip(), errors="coerce").sum())
+    return len(delivered.frame), students
+
+
+def landing_inventory(landing: Path | str, year: int) -> YearInventory:
+    """Count what `<landing>/<year>/` delivers (each file read once per version). A file that cannot
+    be read at all raises FeedFileError, as loading it would."""
+    from ingestion.readers import FeedFileError, find_feed_file
+
+    rows: dict[str, int] = {}
+    students = None
+    for feed in FEEDS:
+        path = find_feed_file(landing, year, feed)
+        if path is None:
+            continue
+        st = path.stat()
+        try:
+            n, pupils = _count_file(feed, str(path), st.st_mtime_ns, st.st_size)
+        except FeedFileError as e:
+            if e.rule in ("no_rows", "empty_file"):
+                continue  # a file with no data rows delivers nothing: counted as absent here
+            raise
+        rows[feed] = n
+        if feed == "enrollment":
+            students = pupils
+    return YearInventory(year=year, rows=rows, students=students, where=str(Path(landing) / str(year)))
+
+
+def schools_delivered(landing: Path | str, year: int) -> tuple[bool, str]:
+    """Whether the year has `schools` rows, and, when not, why (for a SkipReason or an error)."""
+    from ingestion.readers import FeedFileError, find_feed_file
+
+    folder = Path(landing) / str(year)
+    if not Path(landing).is_dir():
+        return False, f"the landing folder {landing} does not exist"
+    if not folder.is_dir():
+        return False, f"there is no folder {folder}"
+    try:
+        path = find_feed_file(landing, year, "schools")
+        if path is None:
+            return False, f"{folder} holds no schools.csv/.xlsx/.parquet"
+        st = path.stat()
+        n, _ = _count_file("schools", str(path), st.st_mtime_ns, st.st_size)
+    except FeedFileError as e:
+        if e.rule in ("no_rows", "empty_file"):
+            return False, f"{e.file} has no data rows"
+        return True, ""  # an unusable file is reported (and stops the year) by the schools load itself
+    return (n > 0), ("" if n > 0 else f"{path} has no data rows")
+
+
+def empty_year_message(landing: Path | str, year: int, reason: str, published: YearInventory | None) -> str:
+    now = (f"published for {year} now: {published.describe()} ({published.where}); it is kept as it is"
+           if published is not None and published.rows else f"nothing is published for {year}")
+    return (f"year {year} not evaluated: no schools rows in the landing {landing} ({reason}). "
+            f"A year is evaluated only from a delivery with schools rows; {now}. "
+            f"Check that the share is mounted and the year's feeds have arrived.")
+
+
+def shrink_problems(before: YearInventory | None, after: YearInventory, limit: float) -> list[str]:
+    """What would disappear if `after` replaced `before` (the published year): feeds published but
+    absent now, and schools or pupils dropping by more than `limit`. Empty: nothing shrinks."""
+    if before is None or not before.rows:
+        return []
+    out = []
+    for feed in FEEDS:
+        if before.rows.get(feed, 0) > 0 and after.rows.get(feed, 0) == 0:
+            out.append(f"feed {feed} would disappear: {before.rows[feed]:,} rows published for {before.year}, "
+                       f"none delivered now")
+
+    def dropped(what: str, old: float | None, new: float | None) -> None:
+        if old and new is not None and new < old * (1 - limit) - 1e-9:
+            out.append(f"{what} of {before.year} would drop by {1 - new / old:.1%} (more than {limit:.0%}): "
+                       f"{old:,.0f} published, {new:,.0f} delivered now")
+
+    dropped("schools", before.schools, after.schools)
+    if "enrollment" in after.rows:
+        dropped("pupils", before.students, after.students)
+    return out
+
+
+def shrink_message(year: int, problems: list[str], before: YearInventory, after: YearInventory) -> str:
+    return (f"year {year} refused: publishing it would publish less than is published now — "
+            + "; ".join(problems)
+            + f". Published: {before.describe()} ({before.where}); delivered: {after.describe()} ({after.where}). "
+            "If this is meant, re-run with --accept-shrink (CLI) or run config "
+            "ops.landing_inventory.config.accept_shrink: true (Dagster); the publication log records it.")
