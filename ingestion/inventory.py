@@ -154,4 +154,4 @@ def shrink_message(year: int, problems: list[str], before: YearInventory, after:
             + "; ".join(problems)
             + f". Published: {before.describe()} ({before.where}); delivered: {after.describe()} ({after.where}). "
             "If this is meant, re-run with --accept-shrink (CLI) or run config "
-            "ops.landing_inventory.config.accept_shrink: true (Dagster); the publication log records it.")
+            "ops.ingest_schools.config.accept_shrink: true (Dagster); the publication log records it.")

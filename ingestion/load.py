@@ -225,7 +225,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
         if held:
             raise ShrinkRefused(f"feed {feed} is absent from {Path(landing) / str(year)} but {held:,} rows of "
                                 f"{year} are loaded: not erased. Deliver the file, or accept the shrink "
-                                "(--accept-shrink; ops.landing_inventory.config.accept_shrink: true)")
+                                "(--accept-shrink; ops.ingest_schools.config.accept_shrink: true)")
     if path is None:
         others = unrecognised_files(landing, year)
         summary = FeedLoadSummary(feed=feed, year=year, status="absent",

@@ -1,16 +1,18 @@
 """One asset per feed: read the year's file, enforce the contract, load raw_<feed> and
-quarantine_<feed>, and run the feed's Great Expectations suite as a blocking check. Before any of
-them, `landing_inventory` counts what the year delivers and refuses a year with no schools rows, or
-one that would publish less than is published (unless the run accepts the shrink)."""
+quarantine_<feed>, and run the feed's Great Expectations suite as a blocking check. The schools step,
+which every other feed waits for, first counts what the year delivers and refuses a year with no
+schools rows, or one that would publish less than is published (unless the run accepts the shrink)."""
 
 import dagster as dg
 from pydantic import Field
 
-from ingestion.contract import FEED_SPECS, FEEDS, SCHOOL_CHILD_FEEDS
+from ingestion.contract import FEED_SPECS, FEEDS
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 
-INVENTORY_OP = "landing_inventory"
+# The landing gate runs in the schools step, which every other feed waits for: its op config is where
+# a run accepts a shrink (ops.ingest_schools.config.accept_shrink: true).
+INVENTORY_OP = "ingest_schools"
 
 
 class InventoryConfig(dg.Config):
@@ -20,19 +22,17 @@ class InventoryConfig(dg.Config):
 
 
 def run_accepts_shrink(run_config: dict) -> bool:
-    """Whether the run was launched with ops.landing_inventory.config.accept_shrink: true."""
+    """Whether the run was launched with ops.ingest_schools.config.accept_shrink: true."""
     op = (run_config or {}).get("ops", {}).get(INVENTORY_OP, {})
     return bool((op.get("config") or {}).get("accept_shrink", False))
 
 
-@dg.asset(
-    key=INVENTORY_OP, partitions_def=yearly_partitions, backfill_policy=single_run, group_name="ingestion",
-    description="What each year's landing folder delivers (rows per feed, pupils). Fails the run when a year "
-                "has no schools rows, or would publish less than is published (a feed gone, schools or pupils "
-                "down by more than JUNHENG_MAX_SHRINK) unless accept_shrink is set. Writes nothing.",
-)
-def landing_inventory(context: dg.AssetExecutionContext, config: InventoryConfig,
-                      junheng: JunhengConfig) -> dg.MaterializeResult:
+def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, junheng: JunhengConfig,
+                  years: list[int]) -> dict:
+    """Before any feed of `years` is loaded: refuse a year with no schools rows, or one that would publish
+    less than is published (a feed gone, schools or pupils down by more than JUNHENG_MAX_SHRINK) unless
+    the run accepts the shrink. Raises dg.Failure naming the landing, the year and what is published;
+    returns what was delivered and what shrink was accepted, for the step's metadata."""
     from ingestion.inventory import (
         empty_year_message,
         max_shrink,
@@ -40,13 +40,10 @@ def landing_inventory(context: dg.AssetExecutionContext, config: InventoryConfig
         shrink_message,
         shrink_problems,
     )
-    from ingestion.inventory import (
-        landing_inventory as count_landing,
-    )
+    from ingestion.inventory import landing_inventory as count_landing
     from ingestion.readers import FeedFileError
     from orchestration.publish import published_inventory
 
-    years = partition_years(context)
     published = published_inventory(junheng.published_db, years)
     limit = max_shrink()
     found, accepted = [], []
@@ -67,16 +64,13 @@ def landing_inventory(context: dg.AssetExecutionContext, config: InventoryConfig
             context.log.warning(f"shrink accepted by run {context.run_id} for {year}: " + "; ".join(problems))
             accepted += problems
         found.append(f"{year}: {now.describe()}")
-    return dg.MaterializeResult(metadata={
-        "landing": dg.MetadataValue.path(str(junheng.landing)),
-        "delivered": "\n".join(found),
-        "shrink_accepted": " | ".join(accepted) or "none",
-    })
+    return {"landing_delivered": "\n".join(found), "shrink_accepted": " | ".join(accepted) or "none"}
 
 
 def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     raw_key, quarantine_key = dg.AssetKey(f"raw_{feed}"), dg.AssetKey(f"quarantine_{feed}")
-    deps = [dg.AssetKey(INVENTORY_OP)] + ([dg.AssetKey("raw_schools")] if feed in SCHOOL_CHILD_FEEDS else [])
+    # every feed waits for the schools step (which checks the landing first); child feeds also need its rows
+    deps = [] if feed == "schools" else [dg.AssetKey("raw_schools")]
     spec = FEED_SPECS[feed]
     check_name = f"gx_feed_{feed}"
 
@@ -93,7 +87,7 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
         partitions_def=yearly_partitions,
         backfill_policy=single_run,
     )
-    def _ingest(context: dg.AssetExecutionContext, junheng: JunhengConfig):
+    def _ingest(context: dg.AssetExecutionContext, config: InventoryConfig, junheng: JunhengConfig):
         # the parsing stack (pandas, GX) loads when a step runs, not when the code location loads
         from expectations.runner import validate_frame
         from ingestion.inventory import EmptyYearError, ShrinkRefused
@@ -101,6 +95,7 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
         from ingestion.readers import FeedFileError
 
         years = partition_years(context)
+        gate = check_landing(context, config, junheng, years) if feed == "schools" else {}
         summaries = []
         allow_erase = run_accepts_shrink(context.run.run_config)
         with junheng.connect() as con:
@@ -133,6 +128,7 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
             "encodings": ", ".join(s.encoding or "-" for s in summaries),
             "absent_in_years": ", ".join(absent) or "none",
             "notes": " | ".join(n for s in summaries for n in s.notes) or "none",
+            **gate,
         })
         rules: dict[str, int] = {}
         for s in summaries:
@@ -154,4 +150,4 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-feed_assets = [landing_inventory, *(build_feed_asset(feed) for feed in FEEDS)]
+feed_assets = [build_feed_asset(feed) for feed in FEEDS]

@@ -3,6 +3,7 @@ a three-year asset backfill launched through GraphQL, and the published marts ho
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -89,12 +90,9 @@ def dagster_dev(tmp_path):
         log.close()
 
 
-def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
-    port, wh, tmp = dagster_dev
-    nodes = _graphql(port, ASSETS)["assetNodes"]
-    keys = [{"path": n["assetKey"]["path"]} for n in nodes if n["isPartitioned"]]
-    assert {"path": ["published_marts"]} in keys
-    launched = _graphql(port, LAUNCH, {"params": {"partitionNames": YEARS, "assetSelection": keys,
+def _backfill(port: int, keys: list, years: list[str]) -> str:
+    """Launch an asset backfill of `years` through GraphQL and wait for its final status."""
+    launched = _graphql(port, LAUNCH, {"params": {"partitionNames": years, "assetSelection": keys,
                                                   "title": "test backfill"}})["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     deadline = time.monotonic() + 600
@@ -104,6 +102,15 @@ def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
         if status in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
             break
         time.sleep(3)
+    return status
+
+
+def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
+    port, wh, tmp = dagster_dev
+    nodes = _graphql(port, ASSETS)["assetNodes"]
+    keys = [{"path": n["assetKey"]["path"]} for n in nodes if n["isPartitioned"]]
+    assert {"path": ["published_marts"]} in keys
+    status = _backfill(port, keys, YEARS)
     assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (status, (tmp / "dagster_dev.log").read_text()[-3000:])
     con = duckdb.connect(str(wh / "published.duckdb"), read_only=True)
     try:
@@ -116,3 +123,21 @@ def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
     assert years == [int(y) for y in YEARS]
     assert runs == 1  # one single-run backfill: one writer, one publication
     assert all(abs(cv - 0.5153) < 0.0005 for (cv,) in b5)
+
+    # Issue 10: the year's landing folder disappears (an unmounted share) and 2023 is backfilled again
+    # from the UI: the run fails, and neither the publication nor the year's raw rows change.
+    before = (wh / "published.duckdb").read_bytes()
+    shutil.rmtree(tmp / "landing" / "2023")
+    con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
+    try:
+        raw_before = con.execute("select count(*) from raw_schools where year = 2023").fetchone()[0]
+    finally:
+        con.close()
+    status = _backfill(port, keys, ["2023"])
+    assert status in ("COMPLETED_FAILED", "FAILED"), status
+    assert (wh / "published.duckdb").read_bytes() == before
+    con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw_schools where year = 2023").fetchone()[0] == raw_before > 0
+    finally:
+        con.close()
