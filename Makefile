@@ -56,10 +56,18 @@ test: $(MANIFEST) lint
 bench: $(MANIFEST)
 	$(BIN)/python -m benchmarks.run
 
+# Defaults to the demo's warehouse, instance and landing (make demo keeps its feeds there), so a
+# backfill from the UI reads a landing folder that exists. Set the three variables for another one.
+UI_WAREHOUSE = $(or $(JUNHENG_WAREHOUSE),$(CURDIR)/warehouse/demo)
+UI_LANDING   = $(or $(JUNHENG_LANDING),$(UI_WAREHOUSE)/landing)
+UI_HOME      = $(or $(DAGSTER_HOME),$(UI_WAREHOUSE)/dagster_home)
 ui: $(MANIFEST)
-	mkdir -p warehouse/dagster_home
-	test -f warehouse/dagster_home/dagster.yaml || cp orchestration/dagster.yaml warehouse/dagster_home/dagster.yaml
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/warehouse/dagster_home} $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	mkdir -p $(UI_HOME)
+	test -f $(UI_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(UI_HOME)/dagster.yaml
+	@test -d $(UI_LANDING) || echo "WARNING: the landing folder $(UI_LANDING) does not exist (run make demo, or set JUNHENG_LANDING); runs launched from the UI will fail and the landing sensor will skip"
+	@echo "Dagster UI: warehouse $(UI_WAREHOUSE), landing $(UI_LANDING), DAGSTER_HOME $(UI_HOME)"
+	DAGSTER_HOME=$(UI_HOME) JUNHENG_WAREHOUSE=$(UI_WAREHOUSE) JUNHENG_LANDING=$(UI_LANDING) \
+		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs warehouse .pytest_cache

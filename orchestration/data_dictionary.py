@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.publish import LOG_TABLE, PUBLISHED_TABLES
+from orchestration.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 from orchestration.settings import DBT_PROJECT_DIR
 
 MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
@@ -26,6 +26,20 @@ PUBLICATION_LOG = {
         "rows_total": "Sum of row_counts · 总行数",
         "checks_passed": "Checks of the run, all passed (otherwise nothing is published) · 通过检查数",
         "checks": "The checks, asset:check · 检查清单",
+        "accepted_shrink": "What this publication was allowed to lose (a feed gone, schools or pupils down by more "
+                           "than JUNHENG_MAX_SHRINK) and the run that accepted it with --accept-shrink; NULL when "
+                           "nothing shrank · 确认的缩减",
+    },
+}
+FEED_INVENTORY = {
+    "description": "发布所用数据清单 — one row per published year × feed delivered: what the year's verdicts were "
+                   "computed from. A re-run is compared with it before it may replace the year.",
+    "columns": {
+        "year": "School year · 学年",
+        "feed": "Feed name (../shared/spec/feeds.md) · 数据文件",
+        "rows_delivered": "Data rows the feed delivered for the year · 交付行数",
+        "students": "enrollment only: pupils over every row and stage · 在校生数 (NULL for other feeds)",
+        "source_file": "The file, relative to the landing folder · 来源文件",
     },
 }
 
@@ -53,9 +67,11 @@ def render() -> str:
         lines += [f"## `{name}`", "", m.get("description", "").strip(), "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{c['name']}` | {c.get('description', '').strip()} |" for c in m.get("columns", [])]
         lines.append("")
-    lines += [f"## `{LOG_TABLE}`", "", PUBLICATION_LOG["description"], "", "| column | meaning |", "|---|---|"]
-    lines += [f"| `{k}` | {v} |" for k, v in PUBLICATION_LOG["columns"].items()]
-    return "\n".join(lines) + "\n"
+    for table, doc in ((LOG_TABLE, PUBLICATION_LOG), (INVENTORY_TABLE, FEED_INVENTORY)):
+        lines += [f"## `{table}`", "", doc["description"], "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{k}` | {v} |" for k, v in doc["columns"].items()]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":
