@@ -1,7 +1,9 @@
 {{ config(pre_hook="{{ delete_selected_years() }}") }}
 -- The school rule per unit (rule sets with one): at least var('school_rule_min_passing') of the
 -- indicators pass and every other one reaches var('school_rule_floor_ratio') of its threshold.
--- NULL (unknown) when any indicator of the unit has no value.
+-- Three-valued: FALSE as soon as the known values fail it (one known below the floor, or more known
+-- misses than the rule allows, whatever the unknown ones hold); TRUE only when every value is known
+-- and it holds; NULL (unknown) otherwise.
 
 with indicators as (
     select * from {{ ref('int_school_unit_indicators') }}
@@ -29,6 +31,8 @@ counted as (
 select
     *,
     case
+        when n_known - n_passing - n_near > 0 then false
+        when n_passing + (n_indicators - n_known) < {{ var('school_rule_min_passing') }} then false
         when n_known < n_indicators then null
         else n_passing >= {{ var('school_rule_min_passing') }} and n_passing + n_near = n_indicators
     end as passes_school_rule
