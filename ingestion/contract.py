@@ -104,6 +104,12 @@ STAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
     "twelve_year": ("primary", "junior", "senior"),
     "special": ("primary", "junior", "senior"),
 }
+# The scale a county_submission row states for its value (optional column `scale`): without it, a
+# percentage item's value in (0, 1] is ambiguous (0.9: 90 % written as a fraction, or 0.9 %?).
+SCALES: dict[str, tuple[str, ...]] = {
+    "percent": ("percent", "百分比", "百分数", "%"),
+    "fraction": ("fraction", "小数", "比例"),
+}
 URBAN_RURAL_CODES = ("111", "112", "121", "122", "123", "210", "220")
 TRUE_VALUES = ("1", "true", "t", "yes", "y", "是")
 FALSE_VALUES = ("0", "false", "f", "no", "n", "否")
@@ -225,7 +231,7 @@ FEED_SPECS: dict[str, Feed] = {
             Column("evidence", "佐证材料", "text"),
         ),
         key=("county_code", "item_code"),
-        optional_columns=(SYNTHETIC,),
+        optional_columns=(Column("scale", "数值单位", "enum", values=tuple(SCALES)), SYNTHETIC),
         must_have=("value",),
     ),
 }

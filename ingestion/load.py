@@ -22,6 +22,8 @@ from ingestion.validate import (
     COUNTY_FEEDS,
     SchoolsReference,
     ValidatedFeed,
+    ambiguous_percentage_flags,
+    percentage_parts,
     plausibility_flags,
     validate_feed,
 )
@@ -121,6 +123,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every landing table (empty) so dbt sources exist even for a feed never delivered."""
     for feed in FEEDS:
         con.execute(f"create table if not exists raw_{feed} ({_ddl(raw_columns(feed))})")
+        for name, sql_type in raw_columns(feed).items():  # a warehouse made before a column was added
+            con.execute(f'alter table raw_{feed} add column if not exists "{name}" {sql_type}')
         con.execute(f"create table if not exists quarantine_{feed} ({_ddl(QUARANTINE_COLUMNS)})")
     con.execute(f"create table if not exists feed_loads ({_ddl(FEED_LOADS_COLUMNS)})")
     con.execute(f"create table if not exists {FLAGS_TABLE} ({_ddl(FLAGS_COLUMNS)})")
@@ -254,6 +258,9 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     )
     summary.extra_columns = list(delivered.extra_columns)
     write_feed(con, year, feed, validated, summary, loaded_at)
+    if feed == "county_submission" and _report_flags(summary, submission_flags(con, year, validated, rel_path)):
+        con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
+                    ["; ".join(summary.notes), year, feed])
     if feed in FLAG_FEEDS and _report_flags(summary, refresh_flags(con, year)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
                     ["; ".join(summary.notes), year, feed])
@@ -271,6 +278,32 @@ def _report_flags(summary: FeedLoadSummary, flags: pd.DataFrame) -> bool:
     summary.notes += [f"{summary.source_file} row {r['_row_number']}, column {r['column_name']}: "
                       f"[{r['rule']}, {r['severity']}] {r['message']}" for r in mine.head(3).to_dict("records")]
     return True
+
+
+def submission_flags(con: duckdb.DuckDBPyConnection, year: int, validated: ValidatedFeed,
+                     source_file: str | None) -> pd.DataFrame:
+    """Replace the year's county_submission flags (ambiguous percentages) from its valid rows."""
+    valid = validated.typed[~validated.typed["_quarantined"].astype(bool)]
+    flags = ambiguous_percentage_flags(valid, percentage_parts())
+    flags["year"] = year
+    flags["_source_file"] = source_file
+    _replace_flags(con, year, ["county_submission"], flags)
+    return flags
+
+
+def _replace_flags(con: duckdb.DuckDBPyConnection, year: int, feeds: list[str], flags: pd.DataFrame) -> None:
+    out = flags.astype({"_source_file": object, "county_code": object, "key_value": object,
+                        "column_name": object, "message": object, "threshold": float, "value": float})
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {FLAGS_TABLE} where year = ? and list_contains(?, feed)",  # noqa: S608
+                    [year, feeds])
+        if len(out):
+            con.from_df(out[list(FLAGS_COLUMNS)]).insert_into(FLAGS_TABLE)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def refresh_flags(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
@@ -294,15 +327,5 @@ def refresh_flags(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
              "facilities": facilities["_source_file"].dropna().unique()}
     flags["year"] = year
     flags["_source_file"] = flags["feed"].map(lambda f: files[f][0] if len(files[f]) else None)
-    out = flags.astype({"_source_file": object, "county_code": object, "key_value": object,
-                        "column_name": object, "message": object, "threshold": float, "value": float})
-    con.execute("begin transaction")
-    try:
-        con.execute(f"delete from {FLAGS_TABLE} where year = ?", [year])  # noqa: S608
-        if len(out):
-            con.from_df(out[list(FLAGS_COLUMNS)]).insert_into(FLAGS_TABLE)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    _replace_flags(con, year, list(FLAG_FEEDS), flags)
     return flags

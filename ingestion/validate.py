@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from ingestion.contract import (
     IMPLAUSIBLE_AREA_M2_PER_STUDENT,
     IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
     IMPLAUSIBLE_STUDENTS_PER_CLASS,
+    SCALES,
     SCHOOL_CHILD_FEEDS,
     SCHOOL_TYPES,
     STAGE_COMPLETE_TYPES,
@@ -128,7 +130,7 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
         v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str) + "' is not one of 1/0, true/false, 是/否, Y/N")
         return out
     if col.kind == "enum":
-        mapping = enum_map({"school_type": SCHOOL_TYPES, "stage": STAGES}.get(col.name, {x: () for x in col.values}))
+        mapping = enum_map({"school_type": SCHOOL_TYPES, "stage": STAGES, "scale": SCALES}.get(col.name, {x: () for x in col.values}))
         out = text.astype(str).map(normalize_header).map(mapping)
         bad = ~blank & out.isna()
         v.add(bad, col.name, "invalid_value",
@@ -352,3 +354,30 @@ def plausibility_flags(enrollment: pd.DataFrame, facilities: pd.DataFrame) -> pd
     if not parts:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+SUBMISSION_RULES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "submission_rules.csv"
+
+
+def percentage_parts(seed: Path = SUBMISSION_RULES_SEED) -> set[str]:
+    """Submission parts judged as percentages: read from the seed that judges them (one home)."""
+    rules = pd.read_csv(seed, dtype=str, keep_default_na=False)
+    return set(rules.loc[rules["scale"] == "percent", "part_code"].str.upper())
+
+
+def ambiguous_percentage_flags(submission: pd.DataFrame, parts: set[str]) -> pd.DataFrame:
+    """county_submission rows whose percentage value lies in (0, 1] with no % sign and no stated scale:
+    0.9 may be 90 % written as a fraction or 0.9 %. Kept and flagged; the item is judged unknown (never
+    a failure or a veto) until the county writes 90, 90 % or states `scale`.
+
+    `submission`: item_code, value, scale, _row_number, _county_code (valid rows)."""
+    s = submission.copy()
+    text = _nfkc(s["value"].fillna("").astype(str)).str.strip()
+    number = pd.to_numeric(text.str.rstrip("%").str.strip(), errors="coerce").astype(float)
+    scale = s["scale"] if "scale" in s.columns else pd.Series(None, index=s.index, dtype=object)
+    item = s["item_code"].astype(str).str.strip().str.upper()
+    mask = item.isin(parts) & ~text.str.contains("%", regex=False) & scale.isna() & (number > 0) & (number <= 1)
+    s["key_value"] = item
+    return _flags("county_submission", s, mask, "value", "ambiguous_percentage", "implausible", number, None,
+                  lambda x: f"percentage written as {x:g}: {x * 100:g} % as a fraction, or {x:g} %? judged unknown "
+                            f"(not a failure); write {x * 100:g} or {x * 100:g}%, or state scale = fraction")

@@ -29,6 +29,15 @@ def published(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
         con.close()
 
 
+def working(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
+    """A query on the working warehouse (junheng.duckdb), read-only."""
+    con = duckdb.connect(str(Path(warehouse) / "junheng.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
 def content_hash(warehouse: Path) -> dict[str, str]:
     """A hash of every published mart's rows, order-independent; run ids and timestamps excluded."""
     out = {}

@@ -10,12 +10,11 @@
 - `without_facilities`: a whole feed absent → what needs it is unknown (NULL), never zero.
 """
 
-import duckdb
 import pandas as pd
 import pytest
 
 from ingestion.generate import build_feeds
-from tests.integration.helpers import published, run, write_feeds
+from tests.integration.helpers import published, run, working, write_feeds
 
 pytestmark = pytest.mark.integration
 
@@ -57,14 +56,6 @@ def faulty(tmp_path_factory):
     outcome = run(landing, wh)
     assert outcome.success, outcome.problems  # row-level faults never stop publication
     return wh, frames, ids
-
-
-def working(wh, sql, params=None) -> pd.DataFrame:
-    con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).df()
-    finally:
-        con.close()
 
 
 def level_status(wh, county) -> dict[str, str]:

@@ -123,32 +123,63 @@ computed as (
     where {{ year_filter('year') }}
 ),
 
--- The submission, part by part (G11 = G11a + G11b, …), judged against its rule.
+-- The submission, part by part (G11 = G11a + G11b, …), judged against its rule. A percentage part
+-- (submission_rules.scale = percent) reads 90, 90 % and 90％ alike; a value in (0, 1] with no % sign
+-- and no stated scale is ambiguous (0.9: 90 % as a fraction, or 0.9 %?) and judged unknown, never a
+-- failure or a veto; `scale = fraction` states that it is a fraction (0.9 → 90 %).
 submission as (
     select * from {{ ref('stg_submission__items') }}
     where {{ year_filter('year') }}
 ),
 
-parts as (
+read_parts as (
     select
         cr.year,
         cr.county_code,
         cr.ruleset,
         cr.item_code,
         r.part_code,
+        r.comparator,
+        r.threshold,
         s.value_text,
+        s.value_bool,
         s.evidence,
-        count(*) over (partition by cr.year, cr.county_code, cr.ruleset, cr.item_code) as n_parts,
-        case r.comparator
-            when 'ge' then {{ at_least('s.value_number', 'r.threshold') }}
-            when 'yes' then s.value_bool
-            when 'no' then not s.value_bool
-            when 'years_before' then s.value_number <= cr.year - r.threshold
-        end as part_passes
+        coalesce(r.scale = 'percent' and s.stated_scale is null and s.value_number > 0 and s.value_number <= 1, false)
+            as ambiguous_scale,
+        case
+            when r.scale = 'percent' and s.stated_scale = 'fraction' then s.value_number * 100
+            else s.value_number
+        end as value_number
     from county_rulesets as cr
     inner join {{ ref('submission_rules') }} as r on cr.item_code = r.item_code
     left join submission as s
         on cr.year = s.year and cr.county_code = s.county_code and r.part_code = s.item_code
+),
+
+parts as (
+    select
+        year,
+        county_code,
+        ruleset,
+        item_code,
+        part_code,
+        case
+            when ambiguous_scale
+                then value_text || ' (ambiguous: a fraction, i.e. ' || printf('%g', value_number * 100)
+                || ' %, or ' || value_text || ' %? write the percentage, e.g. ' || printf('%g', value_number * 100)
+                || ' or ' || printf('%g', value_number * 100) || '%, or state scale = fraction)'
+            else value_text
+        end as value_text,
+        evidence,
+        count(*) over (partition by year, county_code, ruleset, item_code) as n_parts,
+        case
+            when ambiguous_scale then null
+            when comparator = 'ge' then {{ at_least('value_number', 'threshold') }}
+            when comparator = 'yes' then value_bool
+            when comparator = 'no' then not value_bool
+            when comparator = 'years_before' then value_number <= year - threshold
+        end as part_passes
+    from read_parts
 ),
 
 submitted as (
