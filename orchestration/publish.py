@@ -60,6 +60,16 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list of a working table for BI readers: counts that DuckDB's sum() typed HUGEINT
+    become BIGINT (a HUGEINT is a double in Parquet and unknown to most BI drivers); a value beyond
+    BIGINT fails the cast, and so the publication, rather than publishing a wrong number."""
+    cols = con.execute("select column_name, data_type from information_schema.columns where table_catalog = 'w' "
+                       "and table_schema = 'main' and table_name = ? order by ordinal_position", [table]).fetchall()
+    return ", ".join(f'cast("{c}" as bigint) as "{c}"' if t in ("HUGEINT", "UHUGEINT") else f'"{c}"'
+                     for c, t in cols) or "*"
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -170,7 +180,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             con.execute(f"attach {_quote_path(published_db)} as p (read_only)")
             previous = _tables(con, "p")
         for table in PUBLISHED_TABLES:
-            query = f"select * from w.main.{table} where list_contains($years, year)"  # noqa: S608
+            query = f"select {_bi_columns(con, table)} from w.main.{table} where list_contains($years, year)"  # noqa: S608
             if table in previous:
                 query += f" union all by name select * from p.main.{table} where not list_contains($years, year)"
             con.execute(f"create table main.{table} as {query} order by all", {"years": years})

@@ -44,3 +44,35 @@ def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(tmp_
     assert summary["inconsistent"] == 0, summary["messages"]
     assert summary["queries"] >= 50
     assert len(summary["runs"]) == 2  # it saw the old publication and the new one
+
+
+def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(tmp_path):
+    """BI tools browse schemas by reflection (inspect / autoload); counts are BIGINT, never HUGEINT
+    (a HUGEINT becomes a double in Parquet and is unknown to most BI drivers)."""
+    import pyarrow.parquet as pq
+    import sqlalchemy as sa
+
+    from orchestration.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
+
+    landing, wh = tmp_path / "landing", tmp_path / "wh"
+    worked_example.write(landing)
+    assert run(landing, wh).success
+    engine = sa.create_engine(f"duckdb:///{wh / 'published.duckdb'}", connect_args={"read_only": True},
+                              poolclass=sa.pool.NullPool)
+    inspector = sa.inspect(engine)
+    expected = {*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE}
+    assert expected <= set(inspector.get_table_names())
+    for name in sorted(expected):
+        columns = inspector.get_columns(name)
+        table = sa.Table(name, sa.MetaData(), autoload_with=engine)
+        assert [c.name for c in table.columns] == [c["name"] for c in columns] and columns, name
+        assert not [c["name"] for c in columns if "HUGE" in str(c["type"]).upper()], name
+        with engine.connect() as conn:
+            conn.execute(sa.select(table).limit(1)).fetchall()
+    engine.dispose()
+    # counts DuckDB's sum() types HUGEINT reach Parquet as int64, not double
+    for name, col in (("mart_county_level_resources", "students"), ("mart_county_level_resources", "units_failing"),
+                      ("mart_county_readiness", "items_fail"), ("mart_county_readiness", "resource_pass"),
+                      ("fct_school_unit_indicators", "students"), ("mart_school_shortfalls", "students")):
+        field = pq.read_schema(wh / "published_parquet" / f"{name}.parquet").field(col)
+        assert str(field.type) == "int64", (name, col, field.type)
