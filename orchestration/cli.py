@@ -37,6 +37,9 @@ telemetry:
 concurrency:
   runs:
     max_concurrent_runs: 1
+# No newsletter prompt in the UI (it would reach out to the network)
+nux:
+  enabled: false
 """
 
 
@@ -162,6 +165,26 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     return outcome
 
 
+def run_docs(settings: Settings) -> Path | None:
+    """Materialize `dbt_docs` (the docs job) in-process, so the UI's docs link works after the demo.
+    Returns the docs file, or None when the job failed (the demo's verdicts stand either way)."""
+    import dagster as dg
+
+    from orchestration.definitions import DOCS_JOB, build_definitions
+    from orchestration.locking import hold_warehouse
+
+    with hold_warehouse(settings.warehouse, 0, settings.working_db):
+        instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
+        job = build_definitions(settings).resolve_job_def(DOCS_JOB)
+        with open(settings.warehouse / "logs" / "dbt-docs.log", "w", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log):
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        instance.dispose()
+    target = settings.warehouse / "dbt_docs" / "index.html"
+    return target if result.success and target.exists() else None
+
+
 def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
@@ -281,7 +304,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"feeds in {landing}", flush=True)
     settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
     outcome = run_year(settings, args.year, since=first, progress=True)
-    return _print_outcome(settings, args.year, args.ruleset, outcome)
+    code = _print_outcome(settings, args.year, args.ruleset, outcome)
+    if code == 0:
+        docs = run_docs(settings)
+        print(f"dbt docs (lineage, data dictionary): {docs}" if docs else
+              f"dbt docs were not generated (see {settings.warehouse / 'logs' / 'dbt-docs.log'})")
+    return code
 
 
 def cmd_publications(args: argparse.Namespace) -> int:

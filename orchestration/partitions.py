@@ -17,3 +17,12 @@ def partition_years(context) -> list[int]:
     """The years of this run's partition (or partition range), as integers."""
     window = context.partition_time_window
     return list(range(window.start.year, window.end.year))
+
+
+def per_year(metadata: dict[int, dict]) -> dict:
+    """Asset metadata for the run's partitions. A range run records one materialization per partition
+    with the same metadata, so a figure summed over the range would show on each year as if it were
+    that year's: with one year the keys are plain, with several each key names its year."""
+    if len(metadata) == 1:
+        return next(iter(metadata.values()))
+    return {f"{key} ({year})": value for year, values in sorted(metadata.items()) for key, value in values.items()}

@@ -7,7 +7,7 @@ import dagster as dg
 from pydantic import Field
 
 from ingestion.contract import FEED_SPECS, FEEDS
-from orchestration.partitions import partition_years, single_run, yearly_partitions
+from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 
 # The landing gate runs in the schools step, which every other feed waits for: its op config is where
@@ -119,26 +119,19 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
                 context.log.warning(line)
             for note in s.notes:
                 context.log.info(f"{feed} {s.year}: {note}")
-        delivered = sum(s.rows_delivered for s in summaries)
-        quarantined = sum(s.rows_quarantined for s in summaries)
-        absent = [str(s.year) for s in summaries if s.status == "absent"]
+        valid_by_year = valid["year"].value_counts().to_dict() if len(valid) else {}
         yield dg.MaterializeResult(asset_key=raw_key, metadata={
-            "rows_delivered": delivered, "rows_valid": len(valid), "years": ", ".join(map(str, years)),
-            "files": ", ".join(s.source_file or "(absent)" for s in summaries),
-            "encodings": ", ".join(s.encoding or "-" for s in summaries),
-            "absent_in_years": ", ".join(absent) or "none",
-            "notes": " | ".join(n for s in summaries for n in s.notes) or "none",
+            "years": ", ".join(map(str, years)),
             **gate,
+            **per_year({s.year: {
+                "rows_delivered": s.rows_delivered, "rows_valid": int(valid_by_year.get(s.year, 0)),
+                "file": s.source_file or "(absent)", "encoding": s.encoding or "-",
+                "notes": " | ".join(s.notes) or "none"} for s in summaries}),
         })
-        rules: dict[str, int] = {}
-        for s in summaries:
-            for k, n in s.rules_broken.items():
-                rules[k] = rules.get(k, 0) + n
-        yield dg.MaterializeResult(asset_key=quarantine_key, metadata={
-            "rows_quarantined": quarantined,
-            "rules_broken": ", ".join(f"{k}: {n}" for k, n in sorted(rules.items())) or "none",
-            "first_violations": "\n".join(v for s in summaries for v in s.first_violations[:3]) or "none",
-        })
+        yield dg.MaterializeResult(asset_key=quarantine_key, metadata=per_year({s.year: {
+            "rows_quarantined": s.rows_quarantined,
+            "rules_broken": ", ".join(f"{k}: {n}" for k, n in sorted(s.rules_broken.items())) or "none",
+            "first_violations": "\n".join(s.first_violations[:3]) or "none"} for s in summaries}))
         result = validate_frame(f"feed_{feed}", valid, id_columns=["year", *spec.key])
         yield dg.AssetCheckResult(
             check_name=check_name, asset_key=raw_key, passed=result.success,

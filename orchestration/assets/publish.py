@@ -4,7 +4,7 @@ otherwise), verifies that no check of this run failed, then replaces published.d
 import dagster as dg
 
 from orchestration.assets.ingestion import run_accepts_shrink
-from orchestration.partitions import partition_years, single_run, yearly_partitions
+from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
 from orchestration.publish import (
     PUBLISHED_TABLES,
     list_publications,
@@ -70,17 +70,24 @@ def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -
                      checks=[n for n, _, _ in outcomes], accepted_shrink=accepted)
     with junheng.connect() as con:
         preview = con.execute(
-            "select county_code, county_name, ruleset, status from mart_county_readiness "
-            "where list_contains(?, year) and ruleset = 'moe_2017' order by county_code", [years]).df()
+            "select year, county_code, county_name, ruleset, status from mart_county_readiness "
+            "where list_contains(?, year) and ruleset = 'moe_2017' order by year, county_code", [years]).df()
     current = next((v["id"] for v in list_publications(junheng.published_db) if v["current"]), None)
+    by_year = {}
+    for year in years:
+        mine = preview[preview["year"] == year].drop(columns="year")
+        by_year[year] = {
+            "readiness_moe_2017": dg.MetadataValue.md(mine.to_markdown(index=False) if len(mine) else "(none)"),
+            "counties_ready": int((mine["status"] == "ready").sum()),
+            "counties_not_ready": int((mine["status"] == "not_ready").sum()),
+            "counties_incomplete": int((mine["status"] == "incomplete").sum()),
+        }
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(junheng.published_db)),
         "publication_id": current or "",
         "parquet": dg.MetadataValue.path(str(parquet_link(junheng.published_db))),
         "checks_passed": len(outcomes),
         **{f"rows_{t}": n for t, n in counts.items()},
-        "readiness_moe_2017": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(none)"),
-        "counties_ready": int((preview["status"] == "ready").sum()),
-        "counties_not_ready": int((preview["status"] == "not_ready").sum()),
-        "counties_incomplete": int((preview["status"] == "incomplete").sum()),
+        "years": ", ".join(map(str, years)),
+        **per_year(by_year),
     })

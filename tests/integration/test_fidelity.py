@@ -87,3 +87,29 @@ def test_an_ambiguous_percentage_is_a_flagged_row_naming_file_row_and_column(wh)
     sr = flags[flags["year"] == 2024].iloc[0]
     assert sr["_source_file"] == "2024/county_submission.csv" and sr["_row_number"] == 1
     assert sr["column_name"] == "value" and "90 % as a fraction, or 0.9 %" in sr["message"]
+
+
+def test_a_range_run_reports_each_partitions_own_figures(wh):
+    """One run over 2022–2024: the metadata on partition 2024 is 2024's, each figure named by its year."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(wh / "dagster_home"))
+    try:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("published_marts"), asset_partitions=["2024"]),
+            limit=1).records
+        metadata = records[0].asset_materialization.metadata
+        raw = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_schools"), asset_partitions=["2024"]),
+            limit=1).records[0].asset_materialization.metadata
+    finally:
+        instance.dispose()
+    by_status = published(wh, "select year, status, count(*) as n from mart_county_readiness "
+                              "where ruleset = 'moe_2017' group by all")
+    for year in (2022, 2023, 2024):
+        for status in ("ready", "not_ready", "incomplete"):
+            expected = by_status[(by_status["year"] == year) & (by_status["status"] == status)]["n"].sum()
+            assert metadata[f"counties_{status} ({year})"].value == expected
+    assert "counties_ready" not in metadata
+    assert raw["rows_delivered (2024)"].value == len(worked_example.frames()["schools"])
+    assert "rows_delivered" not in raw

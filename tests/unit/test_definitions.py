@@ -29,3 +29,52 @@ def test_publish_is_downstream_of_every_mart_and_check_target():
     upstream = graph.get(dg.AssetKey("published_marts")).parent_keys
     assert {dg.AssetKey(t) for t in ("fct_school_unit_indicators", "fct_county_coefficients",
                                      "mart_county_level_resources", "mart_county_readiness")} <= upstream
+
+
+def test_metadata_of_a_range_names_each_year_and_of_one_year_stays_plain():
+    from orchestration.partitions import per_year
+
+    assert per_year({2024: {"rows": 5}}) == {"rows": 5}
+    assert per_year({2023: {"rows": 4}, 2024: {"rows": 5}}) == {"rows (2023)": 4, "rows (2024)": 5}
+
+
+def test_the_ui_opens_without_the_newsletter_prompt():
+    import yaml
+
+    from orchestration.cli import DAGSTER_YAML
+    from orchestration.settings import REPO_ROOT
+
+    for text in (DAGSTER_YAML, (REPO_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")):
+        config = yaml.safe_load(text)
+        assert config["nux"] == {"enabled": False} and config["telemetry"] == {"enabled": False}
+
+
+def test_generic_tests_pass_their_arguments_under_arguments():
+    """dbt 1.11 deprecates top-level test arguments (41 warnings on every dbt call before)."""
+    import yaml
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    config_keys = {"name", "config", "severity", "where", "limit", "warn_if", "error_if", "tags", "meta",
+                   "description", "store_failures", "enabled", "arguments", "column_name"}
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            for key in ("data_tests", "tests"):
+                for test in node.get(key) or []:
+                    if isinstance(test, dict):
+                        ((name, body),) = test.items()
+                        if isinstance(body, dict) and set(body) - config_keys:
+                            found.append((name, sorted(set(body) - config_keys)))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    files = list((DBT_PROJECT_DIR / "models").rglob("*.yml"))
+    assert files
+    for path in files:
+        visit(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert found == []
