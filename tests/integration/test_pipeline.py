@@ -56,6 +56,8 @@ def good_run(tmp_path_factory, demo_frames):
     landing = tmp_path_factory.mktemp("landing")
     wh = tmp_path_factory.mktemp("wh")
     write_feeds(landing, 2022, build_feeds(counties=9, year=2022, seed=0))  # Q1 needs Y − 2
+    # every year of the range is delivered: a year with no schools rows stops the run (issue 10)
+    write_feeds(landing, 2023, build_feeds(counties=9, year=2023, seed=0))
     write_feeds(landing, 2024, demo_frames)
     outcome = run_years(landing, wh, 2022, 2024)
     assert outcome.success, outcome.problems
