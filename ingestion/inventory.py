@@ -111,12 +111,12 @@ def schools_delivered(landing: Path | str, year: int) -> tuple[bool, str]:
         if path is None:
             return False, f"{folder} holds no schools.csv/.xlsx/.parquet"
         st = path.stat()
-        n, _ = _count_file("schools", str(path), st.st_mtime_ns, st.st_size)
+        _count_file("schools", str(path), st.st_mtime_ns, st.st_size)  # refuses a file without data rows
     except FeedFileError as e:
         if e.rule in ("no_rows", "empty_file"):
             return False, f"{e.file} has no data rows"
         return True, ""  # an unusable file is reported (and stops the year) by the schools load itself
-    return (n > 0), ("" if n > 0 else f"{path} has no data rows")
+    return True, ""
 
 
 def empty_year_message(landing: Path | str, year: int, reason: str, published: YearInventory | None) -> str:
@@ -147,6 +147,15 @@ def shrink_problems(before: YearInventory | None, after: YearInventory, limit: f
     if "enrollment" in after.rows:
         dropped("pupils", before.students, after.students)
     return out
+
+
+def judge_shrink(before: YearInventory | None, after: YearInventory, limit: float, accept: bool) -> list[str]:
+    """The one decision both guards take (before the load, before the publication): raises
+    ShrinkRefused naming what would disappear unless `accept`; returns what was accepted."""
+    problems = shrink_problems(before, after, limit)
+    if problems and not accept:
+        raise ShrinkRefused(shrink_message(after.year, problems, before, after))
+    return problems
 
 
 def shrink_message(year: int, problems: list[str], before: YearInventory, after: YearInventory) -> str:

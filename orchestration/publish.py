@@ -60,6 +60,10 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _own_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return _tables(con, con.execute("select current_database()").fetchone()[0])
+
+
 def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The select list of a working table for BI readers: counts that DuckDB's sum() typed HUGEINT
     become BIGINT (a HUGEINT is a double in Parquet and unknown to most BI drivers); a value beyond
@@ -128,7 +132,7 @@ def _inventory_from_rows(rows: list[tuple], where: str) -> dict[int, YearInvento
 
 def working_inventory(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> dict[int, YearInventory]:
     """What the working warehouse holds for `years` now (after this run's loads)."""
-    if not {"feed_loads", "raw_enrollment"} <= _tables(con, con.execute("select current_database()").fetchone()[0]):
+    if not {"feed_loads", "raw_enrollment"} <= _own_tables(con):
         return {}
     rows = con.execute(_WORKING_INVENTORY.format(w=""), {"years": [int(y) for y in years]}).fetchall()
     return _inventory_from_rows(rows, "the working warehouse")
@@ -140,7 +144,7 @@ def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, Y
         return {}
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        if INVENTORY_TABLE not in _tables(con, con.execute("select current_database()").fetchone()[0]):
+        if INVENTORY_TABLE not in _own_tables(con):
             return {}
         rows = con.execute(f"select year, feed, rows_delivered, students, source_file from {INVENTORY_TABLE} "
                            "where list_contains(?, year)", [[int(y) for y in years]]).fetchall()
@@ -151,6 +155,7 @@ def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, Y
 
 
 def current_publication(published_db: Path) -> str | None:
+    """The id of the live publication (`publications/CURRENT`), or None before the first."""
     marker = publications_dir(published_db) / "CURRENT"
     return marker.read_text(encoding="utf-8").strip() if marker.exists() else None
 
@@ -262,7 +267,7 @@ def list_publications(published_db: Path) -> list[dict]:
     root = publications_dir(published_db)
     if not root.is_dir():
         return []
-    current = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").exists() else None
+    current = current_publication(published_db)
     out = []
     for d in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
         manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))

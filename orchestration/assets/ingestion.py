@@ -34,11 +34,11 @@ def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, ju
     the run accepts the shrink. Raises dg.Failure naming the landing, the year and what is published;
     returns what was delivered and what shrink was accepted, for the step's metadata."""
     from ingestion.inventory import (
+        ShrinkRefused,
         empty_year_message,
+        judge_shrink,
         max_shrink,
         schools_delivered,
-        shrink_message,
-        shrink_problems,
     )
     from ingestion.inventory import landing_inventory as count_landing
     from ingestion.readers import FeedFileError
@@ -56,10 +56,10 @@ def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, ju
             now = count_landing(junheng.landing, year)
         except FeedFileError as e:
             raise dg.Failure(description=str(e), metadata={"file": e.file, "rule": e.rule}) from e
-        problems = shrink_problems(published.get(year), now, limit)
-        if problems and not config.accept_shrink:
-            raise dg.Failure(description=shrink_message(year, problems, published[year], now),
-                             metadata={"year": year, "would_disappear": " | ".join(problems)})
+        try:
+            problems = judge_shrink(published.get(year), now, limit, config.accept_shrink)
+        except ShrinkRefused as e:
+            raise dg.Failure(description=str(e), metadata={"year": year}) from e
         if problems:
             context.log.warning(f"shrink accepted by run {context.run_id} for {year}: " + "; ".join(problems))
             accepted += problems

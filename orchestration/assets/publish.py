@@ -7,7 +7,7 @@ from orchestration.assets.ingestion import run_accepts_shrink
 from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
 from orchestration.publish import (
     PUBLISHED_TABLES,
-    list_publications,
+    current_publication,
     parquet_link,
     publish,
     published_inventory,
@@ -32,7 +32,7 @@ def guard_against_shrink(context: dg.AssetExecutionContext, junheng: JunhengConf
     """The last guard, whatever was selected: a year the working warehouse holds no schools for is never
     published, and one that holds less than its publication only with accept_shrink. Returns what was
     accepted (for the publication log), or None."""
-    from ingestion.inventory import YearInventory, max_shrink, shrink_message, shrink_problems
+    from ingestion.inventory import ShrinkRefused, YearInventory, judge_shrink, max_shrink
 
     with junheng.connect() as con:
         now = working_inventory(con, years)
@@ -43,10 +43,10 @@ def guard_against_shrink(context: dg.AssetExecutionContext, junheng: JunhengConf
         if held.schools == 0:
             raise dg.Failure(description=f"year {year} not published: the working warehouse holds no schools rows "
                                          f"for it (landing {junheng.landing}); the publication is kept as it is")
-        problems = shrink_problems(before.get(year), held, max_shrink())
-        if problems and not run_accepts_shrink(context.run.run_config):
-            raise dg.Failure(description=shrink_message(year, problems, before[year], held))
-        accepted += problems
+        try:
+            accepted += judge_shrink(before.get(year), held, max_shrink(), run_accepts_shrink(context.run.run_config))
+        except ShrinkRefused as e:
+            raise dg.Failure(description=str(e)) from e
     return f"run {context.run_id}: " + "; ".join(accepted) if accepted else None
 
 
@@ -72,7 +72,7 @@ def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -
         preview = con.execute(
             "select year, county_code, county_name, ruleset, status from mart_county_readiness "
             "where list_contains(?, year) and ruleset = 'moe_2017' order by year, county_code", [years]).df()
-    current = next((v["id"] for v in list_publications(junheng.published_db) if v["current"]), None)
+    current = current_publication(junheng.published_db)
     by_year = {}
     for year in years:
         mine = preview[preview["year"] == year].drop(columns="year")

@@ -21,21 +21,22 @@ def run_years(landing: Path, warehouse: Path, first: int, last: int) -> RunOutco
     return run_year(Settings(landing=Path(landing), warehouse=Path(warehouse)), last, since=first)
 
 
-def published(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
-    con = duckdb.connect(str(Path(warehouse) / "published.duckdb"), read_only=True)
+def _query(db: Path, sql: str, params=None) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(sql, params or []).df()
     finally:
         con.close()
+
+
+def published(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
+    """A query on the published file (what BI tools read)."""
+    return _query(Path(warehouse) / "published.duckdb", sql, params)
 
 
 def working(warehouse: Path, sql: str, params=None) -> pd.DataFrame:
     """A query on the working warehouse (junheng.duckdb), read-only."""
-    con = duckdb.connect(str(Path(warehouse) / "junheng.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).df()
-    finally:
-        con.close()
+    return _query(Path(warehouse) / "junheng.duckdb", sql, params)
 
 
 def content_hash(warehouse: Path) -> dict[str, str]:
