@@ -2,6 +2,10 @@
 -- Published: per school unit and resource indicator below its threshold, what it lacks in natural
 -- units (teachers, m², yuan, rooms) to reach the threshold and to reach 85 % of it (the school
 -- rule's floor for its one allowed miss). Counts of teachers and rooms are rounded up.
+-- Two views of each gap: what the unit gains (shortfall_to_*), and what the school must build or buy
+-- (school_addition_to_*). They differ for split schools (一贯制, 完全中学): floor area, ground,
+-- equipment and rooms (R4–R7) are shared by the school's levels by `resource_share`, so a unit that
+-- gains 100 m² at a share of 0.42 needs about 238 m² built. Teachers belong to their stage (share 1).
 
 -- Built on fct_school_unit_indicators, which already carries the school rule and the school's name.
 
@@ -18,8 +22,18 @@ gaps as (
             when 'R4' then 'm²' when 'R5' then 'm²' when 'R6' then 'yuan' when 'R7' then 'rooms'
         end as unit,
         -- per-100-students indicators scale by students / 100; per-student ones by students
-        case when indicator_code in ('R1', 'R2', 'R3', 'R7') then students / 100.0 else students end as scale
+        case when indicator_code in ('R1', 'R2', 'R3', 'R7') then students / 100.0 else students end as scale,
+        case when indicator_code in ('R4', 'R5', 'R6', 'R7') then coalesce(resource_share, 1.0) else 1.0 end
+            as school_share
     from below
+),
+
+exact as (
+    select
+        *,
+        (threshold - value) * scale as gain_to_threshold,
+        greatest(threshold * {{ var('school_rule_floor_ratio') }} - value, 0) * scale as gain_to_floor
+    from gaps
 )
 
 select
@@ -36,15 +50,20 @@ select
     g.share_of_threshold,
     g.unit,
     case
-        when g.unit in ('teachers', 'rooms') then ceil((g.threshold - g.value) * g.scale - 1e-9)
-        else (g.threshold - g.value) * g.scale
+        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_threshold - 1e-9, 0)) else g.gain_to_threshold
     end as shortfall_to_threshold,
     case
-        when g.value >= g.threshold * {{ var('school_rule_floor_ratio') }} then 0
-        when g.unit in ('teachers', 'rooms')
-            then ceil((g.threshold * {{ var('school_rule_floor_ratio') }} - g.value) * g.scale - 1e-9)
-        else (g.threshold * {{ var('school_rule_floor_ratio') }} - g.value) * g.scale
+        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_floor - 1e-9, 0)) else g.gain_to_floor
     end as shortfall_to_floor,
+    g.school_share,
+    case
+        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_threshold / g.school_share - 1e-9, 0))
+        else g.gain_to_threshold / g.school_share
+    end as school_addition_to_threshold,
+    case
+        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_floor / g.school_share - 1e-9, 0))
+        else g.gain_to_floor / g.school_share
+    end as school_addition_to_floor,
     g.unit_passes_school_rule,
     g.is_synthetic
-from gaps as g
+from exact as g
