@@ -12,6 +12,7 @@ MART_SUITES = {
     "mart_county_readiness": ("mart_county_readiness", ["year", "ruleset", "county_code"]),
     "fct_county_items": ("mart_fct_county_items", ["year", "ruleset", "county_code", "item_code"]),
     "mart_school_shortfalls": ("mart_school_shortfalls", ["year", "ruleset", "school_id", "level", "indicator_code"]),
+    "fct_school_item_checks": ("mart_fct_school_item_checks", ["year", "ruleset", "school_id", "item_code"]),
 }
 
 

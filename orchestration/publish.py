@@ -26,6 +26,7 @@ PUBLISHED_TABLES = (
     "mart_county_readiness",
     "fct_county_items",
     "mart_school_shortfalls",
+    "fct_school_item_checks",
 )
 LOG_TABLE = "publication_log"
 LOG_COLUMNS = (

@@ -2,6 +2,7 @@
 prerequisite — shown passing, failing and unknown, through the whole pipeline in one run over
 counties built for it (tests/integration/evaluation_cases.py)."""
 
+import pandas as pd
 import pytest
 
 from tests.integration import evaluation_cases as ec
@@ -14,7 +15,8 @@ ALL_ITEMS = [f"R{i}" for i in range(1, 8)] + ["BALANCE"] + [f"G{i}" for i in ran
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
+def evaluated(tmp_path_factory):
+    """The cases' counties evaluated once: (cases by county code, warehouse)."""
     landing = tmp_path_factory.mktemp("landing")
     wh = tmp_path_factory.mktemp("wh")
     by_code = {}
@@ -26,6 +28,12 @@ def result(tmp_path_factory):
             by_code = year_codes
     outcome = run_years(landing, wh, ec.YEAR - 2, ec.YEAR)
     assert outcome.success, outcome.problems
+    return by_code, wh
+
+
+@pytest.fixture(scope="module")
+def result(evaluated):
+    by_code, wh = evaluated
     items = published(wh, "select * from fct_county_items where year = ?", [ec.YEAR])
     readiness = published(wh, "select * from mart_county_readiness where year = ?", [ec.YEAR])
     shortfalls = published(wh, "select * from mart_school_shortfalls where year = ?", [ec.YEAR])
@@ -124,3 +132,35 @@ def test_shortfalls_in_natural_units(result):
     r5 = rows[rows["indicator_code"] == "R5"].iloc[0]
     assert r5["unit"] == "m²" and r5["shortfall_to_threshold"] == pytest.approx(7.5 * 400 - 1700)
     assert r5["shortfall_to_floor"] == pytest.approx(7.5 * 0.85 * 400 - 1700)
+
+
+# The school each case changes (evaluation_cases: category prefix of its id) and what its own check
+# must say: the per-school table names the problem school, and only it (issue 11).
+SCHOOL_CASES = {
+    "g3_fail": ("31", False), "g3_boundary_pass": ("21", True), "g3_boundary_fail": ("21", False),
+    "g3_unknown": ("31", None), "g4_boundary_pass": ("21", True), "g4_boundary_fail": ("21", False),
+    "g5_fail": ("21", False), "g5_unknown": ("21", None), "g6_boundary_fail": ("09", False),
+    "g6_unknown": ("09", None), "g7_boundary_pass": ("05", True), "g7_boundary_fail": ("05", False),
+    "g7_unknown": ("05", None), "q4_boundary_pass": ("21", True), "q4_boundary_fail": ("21", False),
+    "q4_unknown": ("21", None),
+}
+LEVEL_OF = {"21": "primary", "31": "junior", "09": "primary", "05": "all"}
+
+
+@pytest.mark.parametrize("name", sorted(SCHOOL_CASES))
+def test_per_school_item_checks_name_the_problem_school(evaluated, name):
+    by_code, wh = evaluated
+    checks = published(wh, "select * from fct_school_item_checks where year = ?", [ec.YEAR])
+    category, expected = SCHOOL_CASES[name]
+    case = next(c for c in ec.CASES if c.name == name)
+    code = _code(by_code, name)
+    mine = checks[(checks["county_code"] == code) & (checks["ruleset"] == "moe_2017")
+                  & (checks["item_code"] == case.item)]
+    changed = mine[mine["school_id"].str.startswith(category)]
+    assert len(changed) == 1, mine
+    row = changed.iloc[0]
+    got = None if pd.isna(row["passes"]) else bool(row["passes"])
+    assert got is expected, row.to_dict()
+    assert row["level"] == LEVEL_OF[category] and row["standard"]
+    others = mine[~mine["school_id"].str.startswith(category)]
+    assert (others["passes"] == True).all(), others  # noqa: E712 - the base county passes everything
