@@ -50,8 +50,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix dbt_project --processes 2
 
+# Two workers (this machine has 2 cores), one test module per worker: a module's warehouse fixture is
+# built once, and modules never share a warehouse. 294 tests: 16.5 min serial, 11.4 min this way.
 test: $(MANIFEST) lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(MANIFEST)
 	$(BIN)/python -m benchmarks.run
