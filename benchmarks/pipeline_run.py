@@ -2,7 +2,7 @@
 
     python -m benchmarks.pipeline_run --landing DIR --warehouse DIR --year Y [--since S] --out FILE
 
-One year goes through `orchestration.cli.run_year` (what `junheng run` does). With `--since`, the years
+One year goes through `orchestration.runner.run_year` (what `junheng run` does). With `--since`, the years
 S..Y run as ONE run over a partition range, the way the assets' single-run backfill policy executes a
 backfill: `execute_in_process` with the `dagster/asset_partition_range_start/end` tags (Dagster 1.13 has
 no range argument on execute_in_process; the assets read `context.partition_time_window`).
@@ -34,7 +34,7 @@ STEP_END_EVENTS = {"STEP_SUCCESS": "success", "STEP_FAILURE": "failure", "STEP_S
 
 def _run_range(settings, first: int, last: int) -> tuple[bool, str, list[str]]:
     """Years first..last as one run (single-run backfill over a partition range)."""
-    from orchestration.cli import dagster_home, ensure_manifest, ensure_offline_env
+    from orchestration.environment import dagster_home, ensure_manifest, ensure_offline_env
 
     ensure_offline_env()
     ensure_manifest()
@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="only read back the step events of the warehouse's latest run (after a crash or a kill)")
     args = p.parse_args(argv)
 
-    from orchestration.cli import dagster_home, run_year
-    from orchestration.settings import Settings
+    from core.settings import Settings
+    from orchestration.environment import dagster_home
+    from orchestration.runner import run_year
 
     settings = Settings(landing=Path(args.landing).resolve(), warehouse=Path(args.warehouse).resolve())
     if args.events_only:

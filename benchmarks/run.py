@@ -7,7 +7,7 @@
 1. Synthetic national feeds (2850 county units ≈ 190k schools + 52k teaching points; seed 0), generated
    once into bench_cache/feeds/seed<S>-counties<N>/<year>/ and reused (regenerated when
    ingestion/generate.py changes).
-2. One year end to end through the real pipeline (`orchestration.cli.run_year`, i.e. the Dagster job
+2. One year end to end through the real pipeline (`orchestration.runner.run_year`, i.e. the Dagster job
    `junheng_year` in-process) in a child process, on a fresh warehouse; wall time per stage from the
    run's Dagster step events, and peak RSS (see `RssSampler` and benchmarks/pipeline_run.py).
 3. The coefficient kernel on the run's `int_school_unit_indicators`: vectorised (equity/) vs a naive

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.faultpoints import maybe_die
 from ingestion.contract import FEED_SPECS, FEEDS
 from ingestion.inventory import EmptyYearError, ShrinkRefused, schools_delivered
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
@@ -27,7 +28,6 @@ from ingestion.validate import (
     plausibility_flags,
     validate_feed,
 )
-from orchestration.faultpoints import maybe_die
 
 META_COLUMNS = {
     "_county_code": "VARCHAR",
@@ -203,7 +203,7 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
             "loaded_at": loaded_at,
         }]).astype({"extra_columns": object, "notes": object, "source_file": object, "encoding": object})
         con.from_df(log[list(FEED_LOADS_COLUMNS)]).insert_into("feed_loads")
-        maybe_die("ingest")  # test-only (orchestration/faultpoints.py): SIGKILL before the commit
+        maybe_die("ingest")  # test-only (core/faultpoints.py): SIGKILL before the commit
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -55,7 +55,7 @@ def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetC
 def students_reconcile_with_raw(context: dg.AssetCheckExecutionContext, junheng: JunhengConfig):
     years = run_years(context)
     with junheng.connect() as con:
-        from orchestration.reconciliation import reconcile
+        from expectations.reconciliation import reconcile
 
         diff = reconcile(con, years)
     rows = [f"{r.year} {r.county_code} {r.level} {r.ruleset}: mart {r.mart_students:g} vs raw {r.raw_students:g}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from core.settings import Settings
 from orchestration.assets.coefficients import county_coefficients
 from orchestration.assets.dbt import dbt_docs, dbt_indicators, dbt_marts
 from orchestration.assets.ingestion import feed_assets
@@ -21,7 +22,6 @@ from orchestration.partitions import yearly_partitions
 from orchestration.progress import progress_logger
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
-from orchestration.settings import Settings
 
 YEAR_JOB = "junheng_year"
 DOCS_JOB = "dbt_docs_job"

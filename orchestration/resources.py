@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from orchestration.settings import PUBLISHED_DB, WORKING_DB
+from core.settings import PUBLISHED_DB, WORKING_DB
 
 
 class JunhengConfig(dg.ConfigurableResource):
@@ -34,12 +34,12 @@ class JunhengConfig(dg.ConfigurableResource):
         return Path(self.warehouse_dir).resolve() / PUBLISHED_DB
 
     def hold_run_lock(self) -> None:
-        """Take the warehouse lock (orchestration/locking.py) at the run's first use of the warehouse
+        """Take the warehouse lock (core/locking.py) at the run's first use of the warehouse
         and keep it until the run ends, so a run the daemon launched and one `junheng run` started
         never interleave. Re-entrant: inside `junheng run`, which holds it already, this is a no-op.
         Sensors and schedules use this resource for paths only and never take the lock."""
         if self._run_lock is None:
-            from orchestration.locking import lock_wait_seconds, warehouse_lock
+            from core.locking import lock_wait_seconds, warehouse_lock
 
             cm = warehouse_lock(Path(self.warehouse_dir), wait=lock_wait_seconds(), command="dagster run")
             cm.__enter__()

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from orchestration.cli import OFFLINE_ENV, ensure_manifest
+from orchestration.environment import OFFLINE_ENV, ensure_manifest
 
 for _k, _v in OFFLINE_ENV.items():
     os.environ.setdefault(_k, _v)

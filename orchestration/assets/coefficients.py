@@ -2,8 +2,8 @@
 
 import dagster as dg
 
+from core.faultpoints import maybe_die
 from orchestration.assets.dbt import RunConfig
-from orchestration.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
 
@@ -19,7 +19,7 @@ from orchestration.resources import JunhengConfig
 )
 def county_coefficients(context: dg.AssetExecutionContext, junheng: JunhengConfig,
                         config: RunConfig) -> dg.MaterializeResult:
-    from orchestration.warehouse import write_county_coefficients  # pandas: imported when the step runs
+    from equity.warehouse import write_county_coefficients  # pandas: imported when the step runs
 
     years = partition_years(context)
     with junheng.connect() as con:

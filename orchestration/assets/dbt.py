@@ -1,15 +1,16 @@
 """dbt models as Dagster assets, split around the Python coefficient step:
 seeds + staging + intermediate → county_coefficients (Python) → marts."""
 
+import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_args import dbt_build_args
-from orchestration.faultpoints import maybe_die
+from core.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
@@ -30,6 +31,22 @@ class JunhengTranslator(DagsterDbtTranslator):
 
 
 translator = JunhengTranslator()
+
+
+def dbt_vars(years: Sequence[int] | None, duckdb_path: Path | str) -> dict:
+    """The --vars of one run: the years it rebuilds ('all' when None) and the absolute DuckDB path."""
+    return {
+        "years": "all" if years is None else sorted({int(y) for y in years}),
+        "duckdb_path": str(Path(duckdb_path).resolve()),
+    }
+
+
+def dbt_build_args(years: Sequence[int] | None, duckdb_path: Path | str, full_refresh: bool = False) -> list[str]:
+    """`dbt build` arguments for a partition run; selection comes from the @dbt_assets definition."""
+    args = ["build", "--vars", json.dumps(dbt_vars(years, duckdb_path), sort_keys=True)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig, config: RunConfig):

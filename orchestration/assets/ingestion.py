@@ -42,7 +42,7 @@ def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, ju
     )
     from ingestion.inventory import landing_inventory as count_landing
     from ingestion.readers import FeedFileError
-    from orchestration.publish import published_inventory
+    from publication.publish import published_inventory
 
     published = published_inventory(junheng.published_db, years)
     limit = max_shrink()

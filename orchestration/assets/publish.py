@@ -3,9 +3,11 @@ otherwise), verifies that no check of this run failed, then replaces published.d
 
 import dagster as dg
 
+from core.settings import DEFAULT_RULESET
 from orchestration.assets.ingestion import run_accepts_shrink
 from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
-from orchestration.publish import (
+from orchestration.resources import JunhengConfig
+from publication.publish import (
     PUBLISHED_TABLES,
     current_publication,
     parquet_link,
@@ -13,7 +15,6 @@ from orchestration.publish import (
     published_inventory,
     working_inventory,
 )
-from orchestration.resources import JunhengConfig
 
 
 def run_check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, bool, str]]:
@@ -71,13 +72,13 @@ def published_marts(context: dg.AssetExecutionContext, junheng: JunhengConfig) -
     with junheng.connect() as con:
         preview = con.execute(
             "select year, county_code, county_name, ruleset, status from mart_county_readiness "
-            "where list_contains(?, year) and ruleset = 'moe_2017' order by year, county_code", [years]).df()
+            "where list_contains(?, year) and ruleset = ? order by year, county_code", [years, DEFAULT_RULESET]).df()
     current = current_publication(junheng.published_db)
     by_year = {}
     for year in years:
         mine = preview[preview["year"] == year].drop(columns="year")
         by_year[year] = {
-            "readiness_moe_2017": dg.MetadataValue.md(mine.to_markdown(index=False) if len(mine) else "(none)"),
+            f"readiness_{DEFAULT_RULESET}": dg.MetadataValue.md(mine.to_markdown(index=False) if len(mine) else "(none)"),
             "counties_ready": int((mine["status"] == "ready").sum()),
             "counties_not_ready": int((mine["status"] == "not_ready").sum()),
             "counties_incomplete": int((mine["status"] == "incomplete").sum()),

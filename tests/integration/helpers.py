@@ -6,10 +6,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.settings import Settings
 from ingestion.contract import FEED_SPECS
-from orchestration.cli import RunOutcome, run_year
-from orchestration.publish import PUBLISHED_TABLES
-from orchestration.settings import Settings
+from orchestration.runner import RunOutcome, run_year
+from publication.publish import PUBLISHED_TABLES
 
 
 def run(landing: Path, warehouse: Path, year: int = 2024) -> RunOutcome:

@@ -52,7 +52,7 @@ def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(tm
     import pyarrow.parquet as pq
     import sqlalchemy as sa
 
-    from orchestration.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
+    from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 
     landing, wh = tmp_path / "landing", tmp_path / "wh"
     worked_example.write(landing)

@@ -1,4 +1,4 @@
-"""Concurrent runs on one warehouse: the per-warehouse lock (orchestration/locking.py) refuses a
+"""Concurrent runs on one warehouse: the per-warehouse lock (core/locking.py) refuses a
 second run at once (or serialises it with JUNHENG_LOCK_WAIT), dies with its holder even by SIGKILL,
 is not inherited by child processes; two real `junheng run`s at once leave one consistent publication."""
 
@@ -13,19 +13,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import OFFLINE_ENV
-from orchestration.locking import EX_TEMPFAIL, LOCK_FILE, WarehouseBusy, wait_until_free, warehouse_lock
-from orchestration.publish import PUBLISHED_TABLES
+from core.locking import EX_TEMPFAIL, LOCK_FILE, WarehouseBusy, wait_until_free, warehouse_lock
+from orchestration.environment import OFFLINE_ENV
+from publication.publish import PUBLISHED_TABLES
 from tests import worked_example
-
-pytestmark = pytest.mark.integration
 
 JUNHENG = str(Path(sys.executable).parent / "junheng")
 
 HOLDER = """
 import subprocess, sys, time
 from pathlib import Path
-from orchestration.locking import warehouse_lock
+from core.locking import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), 2024):
     child = subprocess.Popen(["sleep", "60"]) if sys.argv[3] == "child" else None
     print(child.pid if child else "locked", flush=True)

@@ -1,5 +1,5 @@
 """Crash safety: `junheng run` SIGKILLed during ingestion, during dbt, during the coefficient step and
-during publication (test-only kill points, orchestration/faultpoints.py). After each kill the
+during publication (test-only kill points, core/faultpoints.py). After each kill the
 published file is byte-for-byte what it was and opens; the next run needs no clean-up.
 
 One chain on one warehouse copy, each run killed one step further than the last: every run gets past
@@ -17,14 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import OFFLINE_ENV
-from orchestration.faultpoints import ENV, POINTS
-from orchestration.publish import list_publications
-from orchestration.settings import DBT_PROJECT_DIR
+from core.faultpoints import ENV, POINTS
+from core.settings import DBT_PROJECT_DIR
+from orchestration.environment import OFFLINE_ENV
+from publication.publish import list_publications
 from tests import worked_example
 from tests.integration.helpers import content_hash, published, run
-
-pytestmark = pytest.mark.integration
 
 JUNHENG = str(Path(sys.executable).parent / "junheng")
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from core.settings import Settings
 from orchestration.definitions import YEAR_JOB, build_definitions
-from orchestration.settings import Settings
 from tests import worked_example
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from orchestration.locking import warehouse_lock
+from core.locking import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), year=2024, command="test holder"):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))

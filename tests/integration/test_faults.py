@@ -16,8 +16,6 @@ import pytest
 from ingestion.generate import build_feeds
 from tests.integration.helpers import published, run, working, write_feeds
 
-pytestmark = pytest.mark.integration
-
 EVIL = "'); drop table raw_schools; --"
 YEAR = 2024
 RESOURCE = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")

@@ -13,7 +13,6 @@ import pytest
 from tests import worked_example
 from tests.integration.helpers import published, run_years, working, write_feeds
 
-pytestmark = pytest.mark.integration
 FAILING = worked_example.SCHOOL_IDS[0]
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import DAGSTER_YAML, main
-from orchestration.settings import REPO_ROOT
+from core.settings import REPO_ROOT
+from orchestration.cli import main
+from orchestration.environment import DAGSTER_YAML
 from tests import worked_example
 from tests.integration.helpers import published, run
 
-pytestmark = pytest.mark.integration
 FEEDS = ("schools", "enrollment", "teachers", "facilities")
 
 

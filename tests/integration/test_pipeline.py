@@ -168,8 +168,8 @@ def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_fr
 
 
 def test_every_published_column_is_in_the_data_dictionary(good_run):
-    from orchestration.data_dictionary import PUBLICATION_LOG, published_models
-    from orchestration.publish import PUBLISHED_TABLES
+    from publication.data_dictionary import PUBLICATION_LOG, published_models
+    from publication.publish import PUBLISHED_TABLES
 
     _, wh = good_run
     models = published_models()

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import DAGSTER_YAML
-from orchestration.settings import REPO_ROOT
+from core.settings import REPO_ROOT
+from orchestration.environment import DAGSTER_YAML
 from tests import worked_example
 
 YEARS = ["2022", "2023", "2024"]

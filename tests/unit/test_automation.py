@@ -59,8 +59,8 @@ def test_nightly_takes_the_latest_years(tmp_path):
 
 
 def _defs(tmp_path):
+    from core.settings import Settings
     from orchestration.definitions import build_definitions
-    from orchestration.settings import Settings
 
     return build_definitions(Settings(landing=_landing(tmp_path / "landing"), warehouse=tmp_path / "wh"))
 

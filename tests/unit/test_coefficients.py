@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equity.coefficients import comprehensive_cv, county_coefficients
-from orchestration.warehouse import compute_coefficients
+from equity.warehouse import compute_coefficients
 
 STUDENTS = [45, 37, 89, 76, 55]
 BOOKS = [279, 137, 935, 160, 402]

@@ -1,12 +1,12 @@
 """The data dictionary covers every published table and column, and docs/ is rendered from it."""
 
-from orchestration.data_dictionary import DICTIONARY_MD, published_models, render
-from orchestration.publish import PUBLISHED_TABLES
+from publication.data_dictionary import DICTIONARY_MD, published_models, render
+from publication.publish import PUBLISHED_TABLES
 
 
 def test_docs_file_is_rendered_from_the_model_yaml():
     assert DICTIONARY_MD.read_text(encoding="utf-8") == render(), \
-        "run: python -m orchestration.data_dictionary > docs/data-dictionary.md"
+        "run: python -m publication.data_dictionary > docs/data-dictionary.md"
 
 
 def test_every_published_table_is_described_with_chinese_terms():

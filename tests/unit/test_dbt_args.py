@@ -1,9 +1,9 @@
-"""dbt command lines built for a partition run."""
+"""dbt command lines built for a partition run (pure builders in orchestration/assets/dbt.py)."""
 
 import json
 from pathlib import Path
 
-from orchestration.dbt_args import dbt_build_args, dbt_vars
+from orchestration.assets.dbt import dbt_build_args, dbt_vars
 
 
 def test_years_are_sorted_unique_ints_and_the_path_absolute(tmp_path):

@@ -41,8 +41,8 @@ def test_metadata_of_a_range_names_each_year_and_of_one_year_stays_plain():
 def test_the_ui_opens_without_the_newsletter_prompt():
     import yaml
 
-    from orchestration.cli import DAGSTER_YAML
-    from orchestration.settings import REPO_ROOT
+    from core.settings import REPO_ROOT
+    from orchestration.environment import DAGSTER_YAML
 
     for text in (DAGSTER_YAML, (REPO_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")):
         config = yaml.safe_load(text)
@@ -53,7 +53,7 @@ def test_generic_tests_pass_their_arguments_under_arguments():
     """dbt 1.11 deprecates top-level test arguments (41 warnings on every dbt call before)."""
     import yaml
 
-    from orchestration.settings import DBT_PROJECT_DIR
+    from core.settings import DBT_PROJECT_DIR
 
     config_keys = {"name", "config", "severity", "where", "limit", "warn_if", "error_if", "tags", "meta",
                    "description", "store_failures", "enabled", "arguments", "column_name"}

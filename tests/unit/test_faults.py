@@ -10,10 +10,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core import faultpoints
 from ingestion.load import FLAGS_TABLE, ingest_feed
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file
 from ingestion.validate import SchoolsReference, plausibility_flags, validate_feed
-from orchestration import faultpoints
 from tests import worked_example
 
 REPO = Path(__file__).resolve().parents[2]
@@ -433,7 +433,7 @@ def test_publishing_into_a_warehouse_copied_without_symlinks_works(tmp_path):
     # published_parquet is a symlink to the current version; `cp -r` / copytree turn it into a folder
     import shutil
 
-    from orchestration.publish import PUBLISHED_TABLES, parquet_link, publish
+    from publication.publish import PUBLISHED_TABLES, parquet_link, publish
 
     w, p = tmp_path / "a" / "junheng.duckdb", tmp_path / "a" / "published.duckdb"
     w.parent.mkdir()

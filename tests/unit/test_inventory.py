@@ -107,8 +107,8 @@ def test_the_load_never_replaces_a_year_with_nothing(tmp_path):
 
 
 def _defs(landing, wh):
+    from core.settings import Settings
     from orchestration.definitions import build_definitions
-    from orchestration.settings import Settings
 
     return build_definitions(Settings(landing=landing, warehouse=wh))
 

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from orchestration.publish import PUBLISHED_TABLES, publish
+from publication.publish import PUBLISHED_TABLES, publish
 
 
 def _working(path, year, value):
@@ -51,7 +51,7 @@ def test_a_failure_while_building_leaves_the_old_file_and_no_temp(tmp_path):
 
 
 def test_each_publication_is_a_version_with_parquet_and_rollback_restores_it(tmp_path):
-    from orchestration.publish import list_publications, parquet_link, rollback
+    from publication.publish import list_publications, parquet_link, rollback
 
     w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
     _working(w, 2024, 1)
@@ -73,7 +73,7 @@ def test_each_publication_is_a_version_with_parquet_and_rollback_restores_it(tmp
 
 
 def test_only_the_last_n_versions_are_kept(tmp_path, monkeypatch):
-    from orchestration.publish import list_publications
+    from publication.publish import list_publications
 
     monkeypatch.setenv("JUNHENG_KEEP_PUBLICATIONS", "2")
     w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
@@ -84,7 +84,7 @@ def test_only_the_last_n_versions_are_kept(tmp_path, monkeypatch):
 
 
 def test_rollback_to_an_unknown_id_changes_nothing(tmp_path):
-    from orchestration.publish import rollback
+    from publication.publish import rollback
 
     w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
     _working(w, 2024, 1)
@@ -98,7 +98,7 @@ def test_rollback_to_an_unknown_id_changes_nothing(tmp_path):
 
 def test_cli_lists_and_rolls_back(tmp_path, capsys):
     from orchestration.cli import main
-    from orchestration.publish import list_publications
+    from publication.publish import list_publications
 
     w, p = tmp_path / "junheng.duckdb", tmp_path / "published.duckdb"
     for i in (1, 2):
@@ -116,7 +116,7 @@ def test_cli_lists_and_rolls_back(tmp_path, capsys):
 def test_a_warehouse_copied_without_links_still_publishes(tmp_path):
     import shutil
 
-    from orchestration.publish import parquet_link
+    from publication.publish import parquet_link
 
     w, p = tmp_path / "a" / "junheng.duckdb", tmp_path / "a" / "published.duckdb"
     w.parent.mkdir()

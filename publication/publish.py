@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.faultpoints import maybe_die
 from ingestion.inventory import YearInventory
-from orchestration.faultpoints import maybe_die
 
 PUBLISHED_TABLES = (
     "fct_school_unit_indicators",

@@ -3,18 +3,34 @@
 JUNHENG_LANDING    landing directory (<landing>/<year>/<feed>.<ext>)   default: <repo>/landing
 JUNHENG_WAREHOUSE  warehouse directory: junheng.duckdb (working, one writer) and
                    published.duckdb (what BI tools read)               default: <repo>/warehouse
-JUNHENG_RULESET    rule set the CLI's table shows                      default: moe_2017
+JUNHENG_RULESET    rule set the CLI's table shows   default: the seed's is_default row (moe_2017)
+
+The rule sets themselves live in one place, `dbt_project/seeds/rulesets.csv`; this module reads it.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-RULESETS = ("moe_2017", "anshan_2018", "basic_2012")
+RULESETS_SEED = DBT_PROJECT_DIR / "seeds" / "rulesets.csv"
+
+
+def _read_rulesets() -> tuple[tuple[str, ...], str]:
+    with open(RULESETS_SEED, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    names = tuple(r["ruleset"] for r in rows)
+    defaults = [r["ruleset"] for r in rows if r.get("is_default", "").strip().lower() == "true"]
+    if len(defaults) != 1:
+        raise ValueError(f"{RULESETS_SEED}: exactly one rule set must have is_default = true, found {defaults}")
+    return names, defaults[0]
+
+
+RULESETS, DEFAULT_RULESET = _read_rulesets()
 LEVELS = ("primary", "junior")
 WORKING_DB = "junheng.duckdb"
 PUBLISHED_DB = "published.duckdb"
@@ -24,7 +40,7 @@ PUBLISHED_DB = "published.duckdb"
 class Settings:
     landing: Path
     warehouse: Path
-    ruleset: str = "moe_2017"
+    ruleset: str = DEFAULT_RULESET
 
     @property
     def working_db(self) -> Path:
@@ -40,5 +56,5 @@ class Settings:
         return cls(
             landing=Path(env.get("JUNHENG_LANDING", REPO_ROOT / "landing")).resolve(),
             warehouse=Path(env.get("JUNHENG_WAREHOUSE", REPO_ROOT / "warehouse")).resolve(),
-            ruleset=env.get("JUNHENG_RULESET", "moe_2017"),
+            ruleset=env.get("JUNHENG_RULESET", DEFAULT_RULESET),
         )

@@ -1,7 +1,7 @@
 """Render the data dictionary of the published tables (docs/data-dictionary.md) from the dbt model
 YAML, where every column is described once, in English with the Chinese term.
 
-    python -m orchestration.data_dictionary > docs/data-dictionary.md
+    python -m publication.data_dictionary > docs/data-dictionary.md
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
-from orchestration.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
+from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 
 MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
 DICTIONARY_MD = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
@@ -54,7 +54,7 @@ def render() -> str:
     lines = [
         "# Data dictionary: the published tables",
         "",
-        "Rendered from `dbt_project/models/marts/_marts.yml` by `python -m orchestration.data_dictionary`",
+        "Rendered from `dbt_project/models/marts/_marts.yml` by `python -m publication.data_dictionary`",
         "(a test keeps this file in step). The tables live in `<warehouse>/published.duckdb`.",
         "",
         "Codes: `level` = `primary` (小学) / `junior` (初中); `ruleset` = `moe_2017` / `anshan_2018` / "

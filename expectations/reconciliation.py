@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
 
 EXCLUDED_TYPES = ("special", "vocational_junior")
 

@@ -1,0 +1,70 @@
+"""What the CLI prints, read only from published.duckdb: the county verdicts and the resource
+dimension by level, as aligned text tables (Chinese characters count two columns)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, n: int) -> str:
+    return s + " " * max(0, n - _width(s))
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cv(x) -> str:
+    return "—" if x is None or x != x else f"{x:.3f}"
+
+
+def _short(text: str | None, n: int) -> str:
+    text = text or ""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def readiness_table(published: Path, year: int, ruleset: str) -> str:
+    """The county verdicts (every item) and the resource dimension by level, as printed tables."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        counties = con.execute(
+            "select county_code, county_name, status, items_total - items_fail - items_unknown, items_fail, "
+            "items_unknown, failing_items, unknown_items, blocking_reasons, veto_triggered, disagreements "
+            "from mart_county_readiness where year = ? and ruleset = ? order by county_code",
+            [year, ruleset]).fetchall()
+        levels = con.execute(
+            "select county_code, county_name, level, status, max_cv, comprehensive_cv, units_failing, units_total, "
+            "blocking_reasons from mart_county_level_resources where year = ? and ruleset = ? "
+            "order by county_code, level desc", [year, ruleset]).fetchall()
+        synthetic = con.execute(
+            "select bool_or(is_synthetic) from mart_county_readiness where year = ?", [year]).fetchone()[0]
+    finally:
+        con.close()
+    label = "  [SYNTHETIC DATA — generated, not real schools]" if synthetic else ""
+    verdicts = []
+    for code, name, status, n_pass, n_fail, n_unknown, failing, unknown, reasons, veto, disagree in counties:
+        blocking = ", ".join(x for x in (failing, f"unknown: {unknown}" if unknown else None) if x) or "—"
+        verdicts.append([code, name, status + (" (veto)" if veto else ""), f"{n_pass or 0}/{n_fail or 0}/{n_unknown or 0}",
+                         _short(blocking, 40), _short(reasons if status != "ready" else "", 80)
+                         + (f" [{disagree} disagreement(s)]" if disagree else "")])
+    out = [f"County verdicts {year}, rule set {ruleset} (every item: resource, guarantee, quality, "
+           f"recognition, vetoes, prerequisite){label}",
+           format_table(["county", "name", "verdict", "pass/fail/unk", "blocking items", "first reasons"], verdicts),
+           "", f"Resource dimension by level, {ruleset}",
+           format_table(["county", "name", "level", "status", "max CV", "comp. CV", "failing units", "reasons"],
+                        [[c, n, lvl, st, _cv(mx), _cv(comp), f"{int(f or 0)}/{int(t or 0)}", _short(r, 70)]
+                         for c, n, lvl, st, mx, comp, f, t, r in levels])]
+    return "\n".join(out)
+
+
