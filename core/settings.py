@@ -3,7 +3,7 @@
 JUNHENG_LANDING    landing directory (<landing>/<year>/<feed>.<ext>)   default: <repo>/landing
 JUNHENG_WAREHOUSE  warehouse directory: junheng.duckdb (working, one writer) and
                    published.duckdb (what BI tools read)               default: <repo>/warehouse
-JUNHENG_RULESET    rule set the CLI's table shows   default: the seed's is_default row (moe_2017)
+JUNHENG_RULESET    rule set the CLI's table shows   default: the seed's is_default row
 
 The rule sets themselves live in one place, `dbt_project/seeds/rulesets.csv`; this module reads it.
 """

@@ -79,12 +79,21 @@ def _context():
     return ctx, batch_definition
 
 
-def validate_frame(name: str, df: pd.DataFrame, id_columns: list[str] | None = None) -> SuiteResult:
-    """Validate `df` against suite `name`; failures name the expectation, column and example rows."""
+def validate_frame(name: str, df: pd.DataFrame, key: list[str] | tuple[str, ...] | None = None,
+                   id_columns: list[str] | None = None) -> SuiteResult:
+    """Validate `df` against suite `name`; failures name the expectation, column and example rows.
+
+    `key` is the table's key, declared with the table (a feed's in ingestion/contract.py, a published
+    table's grain in the mart YAML), never in the suite: its uniqueness is expected here, and failing
+    rows are named by it (or by `id_columns`)."""
     import great_expectations as gx
 
     definition = load_suite_definition(name)
-    suite = gx.ExpectationSuite(name=definition["name"], expectations=definition["expectations"])
+    expectations = list(definition["expectations"])
+    if key:
+        expectations.append({"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": list(key)}})
+        id_columns = id_columns or list(key)
+    suite = gx.ExpectationSuite(name=definition["name"], expectations=expectations)
     _, batch_definition = _context()
     frame = df.reset_index(drop=True)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)

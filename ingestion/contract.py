@@ -9,19 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-FEEDS = (
-    "schools",
-    "enrollment",
-    "teachers",
-    "facilities",
-    "finance",
-    "county_finance",
-    "county_submission",
-)
 EXTENSIONS = ("csv", "xlsx", "parquet")
-
-# Feeds keyed by school: their school_id must exist in the year's `schools` feed.
-SCHOOL_CHILD_FEEDS = ("enrollment", "teachers", "facilities", "finance")
 
 
 @dataclass(frozen=True)
@@ -235,6 +223,13 @@ FEED_SPECS: dict[str, Feed] = {
         must_have=("value",),
     ),
 }
+
+# The feeds, in load order (schools first: every other feed checks its school_id against it).
+FEEDS = tuple(FEED_SPECS)
+# Feeds keyed by county rather than by school.
+COUNTY_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if spec.key[0] == "county_code")
+# Feeds keyed by school: their school_id must exist in the year's `schools` feed.
+SCHOOL_CHILD_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if spec.key[0] == "school_id" and f != "schools")
 
 
 def normalize_header(text: object) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ingestion.contract import (
     AREA_COLUMNS_CHECKED,
+    COUNTY_FEEDS,
     FALSE_VALUES,
     FEED_SPECS,
     IMPLAUSIBLE_AREA_M2_PER_STUDENT,
@@ -38,7 +39,6 @@ VIOLATION_COLUMNS = ["_row_number", "column_name", "rule", "message"]
 FLAG_COLUMNS = ["feed", "_row_number", "county_code", "key_value", "column_name", "rule", "severity", "value",
                 "threshold", "message"]
 # Feeds whose county_code must be a county of the year's schools feed (rule `unknown_county`).
-COUNTY_FEEDS = ("county_finance", "county_submission")
 
 
 @dataclass

@@ -6,8 +6,10 @@ import dagster as dg
 from orchestration.resources import JunhengConfig
 
 MART_SUITES = {
-    "fct_school_unit_indicators": ("mart_fct_school_unit_indicators", ["year", "ruleset", "school_id", "level"]),
-    "fct_county_coefficients": ("mart_fct_county_coefficients", ["year", "ruleset", "county_code", "level"]),
+    "fct_school_unit_indicators": ("mart_fct_school_unit_indicators",
+                                   ["year", "ruleset", "school_id", "level", "indicator_code"]),
+    "fct_county_coefficients": ("mart_fct_county_coefficients",
+                                ["year", "ruleset", "county_code", "level", "indicator_code"]),
     "mart_county_level_resources": ("mart_county_level_resources", ["year", "ruleset", "county_code", "level"]),
     "mart_county_readiness": ("mart_county_readiness", ["year", "ruleset", "county_code"]),
     "fct_county_items": ("mart_fct_county_items", ["year", "ruleset", "county_code", "item_code"]),
@@ -42,7 +44,7 @@ def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetC
             df = con.execute(f"select {columns} from {table} where list_contains(?, year)",  # noqa: S608
                              [years]).df()
 
-        result = validate_frame(suite, df, id_columns=id_columns)
+        result = validate_frame(suite, df, key=id_columns)
         return dg.AssetCheckResult(passed=result.success, description=result.summary(),
                                    metadata={"rows": len(df), "expectations": result.evaluated})
 

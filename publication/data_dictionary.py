@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from core.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR, RULESETS
 from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 
 MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
@@ -57,8 +57,8 @@ def render() -> str:
         "Rendered from `dbt_project/models/marts/_marts.yml` by `python -m publication.data_dictionary`",
         "(a test keeps this file in step). The tables live in `<warehouse>/published.duckdb`.",
         "",
-        "Codes: `level` = `primary` (小学) / `junior` (初中); `ruleset` = `moe_2017` / `anshan_2018` / "
-        "`basic_2012`; `status` = `ready` / `not_ready` / `incomplete` (county) or `pass` / `fail` / `unknown` "
+        "Codes: `level` = `primary` (小学) / `junior` (初中); `ruleset` = "
+        + " / ".join(f"`{r}`" for r in RULESETS) + " (`dbt_project/seeds/rulesets.csv`); `status` = `ready` / `not_ready` / `incomplete` (county) or `pass` / `fail` / `unknown` "
         "(item); `county_code` and `school_id` are text.",
         "",
     ]

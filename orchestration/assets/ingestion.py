@@ -132,7 +132,7 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
             "rows_quarantined": s.rows_quarantined,
             "rules_broken": ", ".join(f"{k}: {n}" for k, n in sorted(s.rules_broken.items())) or "none",
             "first_violations": "\n".join(s.first_violations[:3]) or "none"} for s in summaries}))
-        result = validate_frame(f"feed_{feed}", valid, id_columns=["year", *spec.key])
+        result = validate_frame(f"feed_{feed}", valid, key=["year", *spec.key])
         yield dg.AssetCheckResult(
             check_name=check_name, asset_key=raw_key, passed=result.success,
             severity=dg.AssetCheckSeverity.ERROR,

@@ -34,9 +34,22 @@ def test_an_unknown_status_fails_naming_column_and_row():
     assert "status" in result.summary()
 
 
-def test_a_duplicate_key_fails():
-    result = validate_frame("mart_county_readiness", _readiness(county_code="210302"))
+def test_a_duplicate_key_fails_and_names_the_key():
+    key = ["year", "county_code", "ruleset"]
+    assert validate_frame("mart_county_readiness", _readiness(), key=key).success
+    result = validate_frame("mart_county_readiness", _readiness(county_code="210302"), key=key)
     assert not result.success
+    dup = next(f for f in result.failures if f.expectation == "expect_compound_columns_to_be_unique")
+    assert dup.unexpected_count == 2 and "2024/210302/moe_2017" in dup.examples
+
+
+def test_a_feed_key_from_the_contract_is_checked():
+    from ingestion.contract import FEED_SPECS
+
+    key = ["year", *FEED_SPECS["county_finance"].key]
+    rows = pd.DataFrame({"year": [2024, 2024], "county_code": ["210302", "210302"],
+                         "teacher_avg_salary_yuan": [1.0, 2.0], "civil_servant_avg_salary_yuan": [1.0, 1.0]})
+    result = validate_frame("feed_county_finance", rows, key=key)
     assert any(f.expectation == "expect_compound_columns_to_be_unique" for f in result.failures)
 
 
