@@ -13,12 +13,12 @@ Public API::
     python -m synthetic OUT_DIR --counties N --years 2022-2024             # the same from a shell
 
 xlsx is meant for small landings (openpyxl writes a few ten thousand cells per second); use csv or parquet at
-scale. ``counties <= 9`` gives the first ``counties`` Anshan units; more gives those nine followed by synthetic
-units "合成县0010", ... (other provinces' codes) whose numbers follow national averages (≈66 schools + 18
-teaching points per unit; ``counties=2850`` is national scale). The output is deterministic for (counties,
-year, seed); the school roster does not depend on the year, so school ids are stable across years, and pupils
-move through the grades from one year to the next (junior final_grade_students ≈ 0.97 × entrants two years
-before), so a landing directory of several years is a consistent history. The nine Anshan units are
+scale. ``counties <= 9`` gives the first ``counties`` Anshan units; more gives those nine followed by
+synthetic units "合成县0010", ... (other provinces' codes) whose numbers follow national averages (≈66 schools
++ 18 teaching points per unit; ``counties=2850`` is national scale). The output is deterministic for
+(counties, year, seed); the school roster does not depend on the year, so school ids are stable across years,
+and pupils move through the grades from one year to the next (junior final_grade_students ≈ 0.97 × entrants
+two years before), so a landing directory of several years is a consistent history. The nine Anshan units are
 generated independently of ``counties``: they are the same schools at any scale.
 
 Modules, by concern:

@@ -1,4 +1,4 @@
-"""python -m synthetic OUT_DIR [--counties N] [--years 2022-2024] [--seed S] [--fmt ...]: write SYNTHETIC feeds."""
+"""Write SYNTHETIC feeds: python -m synthetic OUT_DIR [--counties N] [--years 2022-2024] [--seed S] ..."""
 
 from __future__ import annotations
 

@@ -162,7 +162,8 @@ KIND_TYPE_P = np.array([
     [0.7265, 0.0, 0.155, 0.090, 0.0005, 0.012, 0.004, 0.012],
     [0.620, 0.0, 0.200, 0.150, 0.000, 0.020, 0.010, 0.000],
 ])
-# urban-rural code probabilities, columns in the order of UR_CODES (111 112 121 122 123 210 220), by kind and group (小学 / 初中+九年 / central)
+# urban-rural code probabilities by kind and group (小学 / 初中+九年 / central); columns in the order of
+# UR_CODES, the contract's (111 112 121 122 123 210 220)
 UR_P = np.array([
     [[.55, .22, .08, .04, .01, .05, .05], [.55, .22, .10, .04, .01, .05, .03], [.60, .25, .15, 0, 0, 0, 0]],
     [[.08, .07, .20, .08, .01, .24, .32], [.10, .08, .30, .10, .01, .26, .15], [.40, .15, .40, .05, 0, 0, 0]],

@@ -102,12 +102,14 @@ def _calibrate_backbone(r: Roster, students: np.ndarray, backbone: np.ndarray) -
     if r.calibrate_r2 < 0:
         return
     us, st = r.units.school, r.units.stage
-    scope = (r.schools.county[us] == r.calibrate_r2) & (st == 0) & ~np.isin(r.schools.stype[us], (SPED, VOC, TP))
+    stype = r.schools.stype[us]
+    scope = (r.schools.county[us] == r.calibrate_r2) & (st == 0) & ~np.isin(stype, (SPED, VOC, TP))
     hub = scope & (r.schools.role[us] == R2HUB)
     rest = scope & ~hub
     if hub.any() and rest.any():
         x_rest = backbone[rest] / students[rest] * 100
-        a = _calibrate_hub_value(students[hub].astype(float), students[rest].astype(float), x_rest, R2_TARGET_CV)
+        p_hub, p_rest = students[hub].astype(float), students[rest].astype(float)
+        a = _calibrate_hub_value(p_hub, p_rest, x_rest, R2_TARGET_CV)
         backbone[hub] = np.round(a * students[hub] / 100).astype(np.int64)
 
 
@@ -158,7 +160,9 @@ def pupils_by_stage(r: Roster, students: np.ndarray) -> np.ndarray:
     return ps
 
 
-def facilities(r: Roster, rng: np.random.Generator, ps: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarray]:
+def facilities(
+    r: Roster, rng: np.random.Generator, ps: np.ndarray, classes: np.ndarray
+) -> dict[str, np.ndarray]:
     """The facilities feed per school, sized by weighted enrolment from the R4–R7 floors."""
     s, f = r.schools, r.facilities
     n = len(s.county)
@@ -169,7 +173,9 @@ def facilities(r: Roster, rng: np.random.Generator, ps: np.ndarray, classes: np.
     sports = ff[:, 1] * wsum * tt[:, 1]
     indoor = np.round(sports * f.indoor_share, 1)
     # R4 is counted without the indoor sports area (dbt var r4_subtract_indoor_sports): built on top of it
-    teach = ff[:, 0] * wsum * tt[:, 0] + indoor if RULES.r4_subtract_indoor_sports else ff[:, 0] * wsum * tt[:, 0]
+    teach = ff[:, 0] * wsum * tt[:, 0]
+    if RULES.r4_subtract_indoor_sports:
+        teach = teach + indoor
     cls_school = np.bincount(r.units.school, weights=classes, minlength=n).astype(np.int64)
     rooms = np.ceil(cls_school / RULES.item_standard("G3", "classes_per_room")).astype(np.int64)
     return {
@@ -196,7 +202,9 @@ def finance(r: Roster, year: int, ps: np.ndarray) -> dict[str, np.ndarray]:
     small_cut = int(RULES.item_standard("G6", "small_school_students"))
     small = ((UR_CLASS[s.ur] == 2) | (s.stype == TP)) & (total < small_cut) & r.counties.g6[s.county]
     funded = np.where(small, int(RULES.item_standard("G6", "funded_students_min")), total)
-    budget = np.where(s.stype == SPED, funded * m.sped_rate, funded * blended * r.counties.topup[s.county] * m.fund_noise)
+    budget = np.where(
+        s.stype == SPED, funded * m.sped_rate, funded * blended * r.counties.topup[s.county] * m.fund_noise
+    )
     budget = np.round(budget).astype(np.int64)
     return {
         "public_funds_budget_yuan": budget,

@@ -486,7 +486,8 @@ def demo_roster(seed: int) -> Roster:
         g6=np.ones(n_c, bool),
         uncert=np.zeros(n_c),
         untrained=np.zeros(n_c),
-        salary=np.array([99e3, 97e3, 96e3, 93e3, 88e3, 86e3, 92e3, 101e3, 97e3]) * rng.uniform(0.98, 1.02, n_c),
+        salary=np.array([99e3, 97e3, 96e3, 93e3, 88e3, 86e3, 92e3, 101e3, 97e3])
+        * rng.uniform(0.98, 1.02, n_c),
         ratio=rng.uniform(1.01, 1.06, n_c),
         basic_year=np.array(DEMO_BASIC_YEAR),
         fail=fail,

@@ -1,4 +1,4 @@
-"""Tests of the synthetic feed generator (the synthetic package): contract rules, formats, demo design, scale."""
+"""Tests of the synthetic feed generator (synthetic/): contract rules, formats, demo design, scale, rules."""
 
 from __future__ import annotations
 
@@ -389,7 +389,7 @@ def test_national_scale_counts():
     assert s["county_code"].nunique() == 2850
 
 
-# ---------------------------------------------------------------------------------------------- rules from their homes
+# ---------------------------------------------------------------------------------------------- rules
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "dbt_project" / "seeds"
@@ -423,7 +423,8 @@ def test_split_weights_and_scope_are_the_dbt_vars():
     assert v["split_mode"] == "weighted"
     want = [v["split_weight_primary"], v["split_weight_junior"], v["split_weight_senior"]]
     assert design.STAGE_W.tolist() == want
-    assert design.FULL_W.tolist() == [0.0, v["split_weight_complete_junior"], v["split_weight_complete_senior"]]
+    complete = [0.0, v["split_weight_complete_junior"], v["split_weight_complete_senior"]]
+    assert design.FULL_W.tolist() == complete
     assert RULES.teaching_point_min_students == v["teaching_point_min_students"]
     assert RULES.r4_subtract_indoor_sports == v["r4_subtract_indoor_sports"]
 
@@ -454,7 +455,8 @@ def test_submitted_items_are_the_seeds():
     for code in pct:  # passing draws at or over the seed's threshold, failing ones under it
         plo, phi, flo, fhi = items.PCT_RANGES[code]
         threshold = float(comparator[code].threshold)
-        assert comparator[code].scale == "percent" and plo >= threshold > fhi and plo <= phi and flo <= fhi, code
+        assert comparator[code].scale == "percent", code
+        assert flo <= fhi < threshold <= plo <= phi, code
     for _, item, value in items.DEMO_FAILS:
         assert value < float(comparator[item].threshold), item
 
@@ -486,7 +488,8 @@ def test_seeds_read_by_column_name(tmp_path):
     shutil.copytree(SEEDS, dbt / "seeds")
     shutil.copy(REPO / "dbt_project" / "dbt_project.yml", dbt / "dbt_project.yml")
     std = _seed("standards")
-    std = std.assign(per_students="100", extra_note="x")[list(reversed(std.columns)) + ["per_students", "extra_note"]]
+    extra = ["per_students", "extra_note"]
+    std = std.assign(per_students="100", extra_note="x")[list(reversed(std.columns)) + extra]
     std.to_csv(dbt / "seeds" / "standards.csv", index=False)
     assert load_rules(dbt) == RULES
     std.drop(columns=["threshold"]).to_csv(dbt / "seeds" / "standards.csv", index=False)
