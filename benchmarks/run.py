@@ -5,8 +5,8 @@
                              [--keep-warehouses]
 
 1. Synthetic national feeds (2850 county units ≈ 190k schools + 52k teaching points; seed 0), generated
-   once into bench_cache/feeds/seed<S>-counties<N>/<year>/ and reused (regenerated when
-   ingestion/generate.py changes).
+   once into bench_cache/feeds/seed<S>-counties<N>/<year>/ and reused (regenerated when the
+   generator -- synthetic/, the contract, or the rules it reads from the seeds and dbt vars -- changes).
 2. One year end to end through the real pipeline (`orchestration.runner.run_year`, i.e. the Dagster job
    `junheng_year` in-process) in a child process, on a fresh warehouse; wall time per stage from the
    run's Dagster step events, and peak RSS (see `RssSampler` and benchmarks/pipeline_run.py).
@@ -164,12 +164,19 @@ def machine() -> dict:
 
 
 def generator_fingerprint() -> str:
-    return hashlib.sha256((REPO_ROOT / "ingestion" / "generate.py").read_bytes()).hexdigest()[:16]
+    """The generator's code (synthetic/*.py, the contract) and the rules it reads from the seeds and vars."""
+    from synthetic.rules import RULES
+
+    h = hashlib.sha256()
+    for path in [*sorted((REPO_ROOT / "synthetic").glob("*.py")), REPO_ROOT / "ingestion" / "contract.py"]:
+        h.update(path.read_bytes())
+    h.update(repr(RULES).encode())
+    return h.hexdigest()[:16]
 
 
 def ensure_feeds(seed: int, counties: int, years: list[int]) -> tuple[Path, dict[int, float | None]]:
     """<cache>/feeds/seed<S>-counties<N>/<year>/<feed>.csv; {year: generation seconds, None if cached}."""
-    from ingestion.generate import generate_feeds
+    from synthetic import generate_feeds
 
     landing = CACHE / "feeds" / f"seed{seed}-counties{counties}"
     fingerprint = generator_fingerprint()

@@ -43,7 +43,7 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ingestion.generate import generate_feeds
+    from synthetic import generate_feeds
 
     started = time.monotonic()
     paths = generate_feeds(args.out, counties=args.counties, year=args.year, seed=args.seed, fmt=args.format,
@@ -69,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingestion.generate import generate_feeds
+    from synthetic import generate_feeds
 
     warehouse = Path(args.warehouse).resolve()
     # The feeds stay in the warehouse folder: the UI, the sensor and a backfill read the same landing.

@@ -13,7 +13,7 @@
 import pandas as pd
 import pytest
 
-from ingestion.generate import build_feeds
+from synthetic import build_feeds
 from tests.integration.helpers import published, run, working, write_feeds
 
 EVIL = "'); drop table raw_schools; --"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingestion.generate import build_feeds
+from synthetic import build_feeds
 from tests import worked_example
 from tests.integration.helpers import content_hash, published, run, run_years, write_feeds
 

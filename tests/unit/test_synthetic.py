@@ -1,17 +1,22 @@
-"""Tests of the synthetic feed generator (ingestion/generate.py): contract rules, formats, demo design, scale."""
+"""Tests of the synthetic feed generator (synthetic/): contract rules, formats, demo design, scale, rules."""
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
-from ingestion.contract import FEED_SPECS
-from ingestion.generate import build_feeds, generate_feeds
+from ingestion.contract import FEED_SPECS, STAGES_BY_TYPE
+from synthetic import build_feeds, design, generate_feeds, items
+from synthetic.rules import LABELS, RULES, load_rules
 
 FEEDS = ("schools", "enrollment", "teachers", "facilities", "finance", "county_finance", "county_submission")
 ANSHAN = [
@@ -382,3 +387,136 @@ def test_national_scale_counts():
     assert abs(tp / 52_000 - 1) <= 0.10, tp
     assert s["school_id"].is_unique
     assert s["county_code"].nunique() == 2850
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "dbt_project" / "seeds"
+RESOURCES = ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
+
+
+def _dbt_vars() -> dict:
+    return yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def _seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_floors_are_the_standards_seed():
+    """The floors the generator sizes schools by are standards.csv's R1–R7 (rule sets with a school rule)."""
+    rulesets = _seed("rulesets")
+    judged = rulesets.loc[rulesets["has_school_rule"].str.lower() == "true", "ruleset"]
+    std = _seed("standards")
+    std = std[std["ruleset"].isin(judged) & std["indicator_code"].isin(RESOURCES)]
+    want = std.assign(t=std["threshold"].astype(float)).groupby(["level", "indicator_code"])["t"].max()
+    for level in ("primary", "junior"):
+        floors = [want[(level, code)] for code in RESOURCES]
+        assert list(RULES.floors[level]) == floors, level
+    assert design.THR.tolist() == [list(RULES.floors["primary"]), list(RULES.floors["junior"]),
+                                   list(RULES.floors["junior"])]
+
+
+def test_split_weights_and_scope_are_the_dbt_vars():
+    v = _dbt_vars()
+    assert v["split_mode"] == "weighted"
+    want = [v["split_weight_primary"], v["split_weight_junior"], v["split_weight_senior"]]
+    assert design.STAGE_W.tolist() == want
+    complete = [0.0, v["split_weight_complete_junior"], v["split_weight_complete_senior"]]
+    assert design.FULL_W.tolist() == complete
+    assert RULES.teaching_point_min_students == v["teaching_point_min_students"]
+    assert RULES.r4_subtract_indoor_sports == v["r4_subtract_indoor_sports"]
+
+
+def test_item_standards_are_the_seed():
+    seed = _seed("item_standards")
+    assert RULES.item_standards == {(r.item_code, r.parameter): float(r.value) for r in seed.itertuples()}
+
+
+def test_submitted_items_are_the_seeds():
+    """Every part of every submitted item (evaluation_items × submission_rules), G9 besides, in seed order."""
+    ev = _seed("evaluation_items").assign(order=lambda d: d["sort_order"].astype(int)).sort_values("order")
+    rules = _seed("submission_rules")
+    want: list[str] = []
+    for item in ev.loc[(ev["source"] == "submitted") | (ev["item_code"] == "G9"), "item_code"]:
+        for part in rules.loc[rules["item_code"] == item, "part_code"]:
+            code = item + part[len(item):].lower() if part != item and part.startswith(item) else part
+            if code not in want:
+                want.append(code)
+    assert list(items.ITEMS) == want
+    assert set(want) == ITEMS
+    comparator = {
+        (r.item_code + r.part_code[len(r.item_code):].lower() if r.part_code.startswith(r.item_code)
+         else r.part_code): r for r in rules.itertuples()
+    }
+    pct = {c for c in want if comparator[c].comparator == "ge" and c not in items.ALSO_SUBMITTED}
+    assert set(items.PCT_RANGES) == pct
+    for code in pct:  # passing draws at or over the seed's threshold, failing ones under it
+        plo, phi, flo, fhi = items.PCT_RANGES[code]
+        threshold = float(comparator[code].threshold)
+        assert comparator[code].scale == "percent", code
+        assert flo <= fhi < threshold <= plo <= phi, code
+    for _, item, value in items.DEMO_FAILS:
+        assert value < float(comparator[item].threshold), item
+
+
+def test_r2_target_just_above_the_cap():
+    caps = _seed("balance_standards").merge(_seed("rulesets"), on="ruleset")
+    cap = caps.loc[(caps["balance_rule"] == "per_indicator") & (caps["level"] == "primary"), "cv_max"]
+    assert len(cap) > 0
+    assert all(float(c) < design.R2_TARGET_CV < float(c) + 0.03 for c in cap)
+
+
+def test_labels_are_the_contract():
+    assert tuple(LABELS) == tuple(FEED_SPECS) == FEEDS
+    for feed, spec in FEED_SPECS.items():
+        assert LABELS[feed] == {c.name: c.zh for c in spec.columns}
+    assert set(design.SCHOOL_TYPES) == TYPES
+    assert design.STAGES == ("小学", "初中", "高中")
+    assert set(design.UR_CODES) == {"111", "112", "121", "122", "123", "210", "220"}
+    for t, code in enumerate(design.TYPE_CODES):  # the stages generated are stages the contract allows
+        stages = {design.STAGE_CODES[s] for s in range(3) if design.HAS_STAGE[t, s]}
+        assert stages <= set(STAGES_BY_TYPE[code]), code
+        assert stages == {dict(zip(design.STAGES, design.STAGE_CODES, strict=True))[s]
+                          for s in STAGES_OF[design.SCHOOL_TYPES[t]]}, code
+
+
+def test_seeds_read_by_column_name(tmp_path):
+    """standards.csv may gain columns (a scale, a unit) or reorder them: the rules stay the same."""
+    dbt = tmp_path / "dbt_project"
+    shutil.copytree(SEEDS, dbt / "seeds")
+    shutil.copy(REPO / "dbt_project" / "dbt_project.yml", dbt / "dbt_project.yml")
+    std = _seed("standards")
+    extra = ["per_students", "extra_note"]
+    std = std.assign(per_students="100", extra_note="x")[list(reversed(std.columns)) + extra]
+    std.to_csv(dbt / "seeds" / "standards.csv", index=False)
+    assert load_rules(dbt) == RULES
+    std.drop(columns=["threshold"]).to_csv(dbt / "seeds" / "standards.csv", index=False)
+    with pytest.raises(ValueError, match="threshold"):
+        load_rules(dbt)
+
+
+def test_demo_feeds_unchanged(tmp_path):
+    """The demo's published results depend on these bytes: a change must be deliberate (update the digest)."""
+    paths = generate_feeds(tmp_path, counties=9, year=2024, seed=0)
+    digest = hashlib.sha256(b"".join(paths[f].read_bytes() for f in FEEDS)).hexdigest()
+    assert digest == "14e5c3cfa47ebeab0bc9bac07d2a84031a4e4d1b0c6aa3563ea7856c7414e9b2"
+
+
+def test_import_boundaries():
+    """synthetic/ sits downstream of the contract; ingestion/ never imports it; nor it the pipeline."""
+
+    def imports(path: Path) -> set[str]:
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                out |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                out.add(node.module.split(".")[0])
+        return out
+
+    for path in (REPO / "ingestion").glob("*.py"):
+        assert "synthetic" not in imports(path), path
+    for path in (REPO / "synthetic").glob("*.py"):
+        assert not imports(path) & {"orchestration", "publication", "equity"}, path
