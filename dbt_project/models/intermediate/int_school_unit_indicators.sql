@@ -8,9 +8,11 @@ with units as (
 ),
 
 standards as (
-    select ruleset, level, indicator_code, threshold from {{ ref('standards') }}
+    select ruleset, level, indicator_code, threshold, per_students from {{ ref('standards') }}
 ),
 
+-- value = numerator × per_students / students: the numerator is the indicator's definition, the
+-- scaling (per 100 students or per student) is the standards seed's `per_students`
 valued as (
     select
         u.year,
@@ -21,26 +23,24 @@ valued as (
         st.indicator_code,
         u.students,
         st.threshold,
+        {%- set r4 = '(u.teaching_aux_area_m2' ~ (' - u.indoor_sports_area_m2' if var('r4_subtract_indoor_sports') else '') ~ ')' %}
+        {%- set per = ' * st.per_students' %}
         case st.indicator_code
-            when 'R1' then {{ safe_divide('u.qualified_teachers * 100.0', 'u.students') }}
-            when 'R2' then {{ safe_divide('u.backbone_teachers * 100.0', 'u.students') }}
-            when 'R3' then {{ safe_divide('u.pe_art_teachers * 100.0', 'u.students') }}
-            when 'R4' then {{ safe_divide(
-                'u.teaching_aux_area_m2' ~ (' - u.indoor_sports_area_m2' if var('r4_subtract_indoor_sports') else ''),
-                'u.students') }}
-            when 'R5' then {{ safe_divide('u.sports_ground_area_m2 + u.indoor_sports_area_m2', 'u.students') }}
-            when 'R6' then {{ safe_divide('u.equipment_value_yuan', 'u.students') }}
-            when 'R7' then {{ safe_divide('u.multimedia_classrooms * 100.0', 'u.students') }}
-            when 'B1' then {{ safe_divide(
-                'u.teaching_aux_area_m2' ~ (' - u.indoor_sports_area_m2' if var('r4_subtract_indoor_sports') else ''),
-                'u.students') }}
-            when 'B2' then {{ safe_divide('u.sports_ground_area_m2 + u.indoor_sports_area_m2', 'u.students') }}
-            when 'B3' then {{ safe_divide('u.equipment_value_yuan', 'u.students') }}
-            when 'B4' then {{ safe_divide('u.computers * 100.0', 'u.students') }}
-            when 'B5' then {{ safe_divide('u.books', 'u.students') }}
-            when 'B6' then {{ safe_divide('u.full_time_teachers', 'u.students') }}
-            when 'B7' then {{ safe_divide('u.qualified_teachers', 'u.students') }}
-            when 'B8' then {{ safe_divide('u.title_intermediate_plus', 'u.students') }}
+            when 'R1' then {{ safe_divide('u.qualified_teachers' ~ per, 'u.students') }}
+            when 'R2' then {{ safe_divide('u.backbone_teachers' ~ per, 'u.students') }}
+            when 'R3' then {{ safe_divide('u.pe_art_teachers' ~ per, 'u.students') }}
+            when 'R4' then {{ safe_divide(r4 ~ per, 'u.students') }}
+            when 'R5' then {{ safe_divide('(u.sports_ground_area_m2 + u.indoor_sports_area_m2)' ~ per, 'u.students') }}
+            when 'R6' then {{ safe_divide('u.equipment_value_yuan' ~ per, 'u.students') }}
+            when 'R7' then {{ safe_divide('u.multimedia_classrooms' ~ per, 'u.students') }}
+            when 'B1' then {{ safe_divide(r4 ~ per, 'u.students') }}
+            when 'B2' then {{ safe_divide('(u.sports_ground_area_m2 + u.indoor_sports_area_m2)' ~ per, 'u.students') }}
+            when 'B3' then {{ safe_divide('u.equipment_value_yuan' ~ per, 'u.students') }}
+            when 'B4' then {{ safe_divide('u.computers' ~ per, 'u.students') }}
+            when 'B5' then {{ safe_divide('u.books' ~ per, 'u.students') }}
+            when 'B6' then {{ safe_divide('u.full_time_teachers' ~ per, 'u.students') }}
+            when 'B7' then {{ safe_divide('u.qualified_teachers' ~ per, 'u.students') }}
+            when 'B8' then {{ safe_divide('u.title_intermediate_plus' ~ per, 'u.students') }}
         end as value
     from units as u
     inner join standards as st

@@ -2,8 +2,9 @@
 -- Published: the per-school results behind the computed items G3–G7 and Q4 (class size, school size,
 -- music and art rooms, small-school funding, special-education funding, teacher-training share),
 -- one row per year × rule set × school × item the school is concerned by — so a county can list its
--- problem schools. `passes` is NULL when an input is unknown, and for every school of a county with
--- quarantined rows (its county item is then unknown too: nothing is judged over a shortened list).
+-- problem schools. `passes` is NULL when an input is unknown, and for every school of an incomplete
+-- county, one with quarantined rows (its county item is then unknown too: nothing is judged over a
+-- shortened list).
 
 with checks as (
     select * from {{ ref('int_school_item_checks') }}
@@ -25,7 +26,7 @@ schools as (
 ),
 
 status as (
-    select year, county_code, quarantined_rows from {{ ref('int_county_data_status') }}
+    select year, county_code, county_incomplete from {{ ref('int_county_data_status') }}
     where {{ year_filter('year') }}
 )
 
@@ -45,9 +46,9 @@ select
     c.item_code,
     c.value,
     i.standard,
-    case when st.quarantined_rows > 0 then null else c.passes end as passes,
+    case when st.county_incomplete then null else c.passes end as passes,
     c.detail,
-    coalesce(st.quarantined_rows > 0, false) as county_incomplete,
+    coalesce(st.county_incomplete, false) as county_incomplete,
     coalesce(s.is_synthetic, false) as is_synthetic
 from checks as c
 inner join items as i on c.item_code = i.item_code

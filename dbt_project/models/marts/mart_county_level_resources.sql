@@ -2,7 +2,7 @@
 -- Published: one row per county × level × rule set — the resource-allocation verdict.
 --   school rule (rule sets that have one): every unit meets the 6-of-7 rule;
 --   balance rule: every indicator's coefficient (per_indicator) or the comprehensive one within the cap.
--- status: incomplete when the county has quarantined rows or a needed value is unknown;
+-- status: incomplete when the county is (int_county_data_status) or a needed value is unknown;
 --         not_ready when a rule fails; ready otherwise.
 
 with units as (
@@ -88,16 +88,17 @@ rules as (
         c.indicators_over_cap,
         c.indicators_undefined,
         st.quarantined_rows,
-        st.quarantine_rules,
+        st.county_incomplete,
+        st.incomplete_reason_with_rules,
         st.is_synthetic,
         case
             when not r.has_school_rule then null
             when coalesce(v.units_failing, 0) > 0 then false
-            when coalesce(v.units_unknown, 0) > 0 or st.quarantined_rows > 0 then null
+            when coalesce(v.units_unknown, 0) > 0 or st.county_incomplete then null
             else true
         end as passes_school_rule,
         case
-            when st.quarantined_rows > 0 then null
+            when st.county_incomplete then null
             when r.balance_rule = 'per_indicator' and c.indicators_over_cap > 0 then false
             when r.balance_rule = 'per_indicator' and c.indicators_undefined > 0 then null
             when r.balance_rule = 'per_indicator' then true
@@ -122,7 +123,7 @@ select
     level,
     ruleset,
     case
-        when quarantined_rows > 0 then 'incomplete'
+        when county_incomplete then 'incomplete'
         when passes_school_rule = false or passes_balance_rule = false then 'not_ready'
         when (has_school_rule and passes_school_rule is null) or passes_balance_rule is null then 'incomplete'
         else 'ready'
@@ -140,11 +141,7 @@ select
     over_cap_text as over_cap_indicators,
     concat_ws(
         '; ',
-        case
-            when quarantined_rows > 0
-                then 'data incomplete: ' || cast(quarantined_rows as varchar)
-                || ' quarantined row(s) [' || quarantine_rules || ']'
-        end,
+        incomplete_reason_with_rules,
         case
             when units_failing > 0
                 then cast(units_failing as varchar) || ' of ' || cast(units_total as varchar)
@@ -160,7 +157,7 @@ select
                 then 'comprehensive CV ' || printf('%.3f', comprehensive_cv) || ' > ' || printf('%.2f', cv_max)
         end,
         case
-            when quarantined_rows = 0 and indicators_undefined > 0 then 'coefficient undefined: ' || undefined_text
+            when not county_incomplete and indicators_undefined > 0 then 'coefficient undefined: ' || undefined_text
         end
     ) as blocking_reasons,
     quarantined_rows,

@@ -75,7 +75,8 @@ per_county as (
         c.county_name,
         r.ruleset,
         c.quarantined_rows,
-        c.quarantine_rules,
+        c.county_incomplete,
+        c.incomplete_reason_with_rules,
         c.is_synthetic,
         max(case when l.level = 'primary' then l.status end) as primary_status,
         max(case when l.level = 'junior' then l.status end) as junior_status,
@@ -87,7 +88,9 @@ per_county as (
     cross join rulesets as r
     left join levels as l
         on c.year = l.year and c.county_code = l.county_code and r.ruleset = l.ruleset
-    group by c.year, c.county_code, c.county_name, r.ruleset, c.quarantined_rows, c.quarantine_rules, c.is_synthetic
+    group by
+        c.year, c.county_code, c.county_name, r.ruleset, c.quarantined_rows, c.county_incomplete,
+        c.incomplete_reason_with_rules, c.is_synthetic
 )
 
 select
@@ -98,17 +101,13 @@ select
     case
         when k.veto_triggered then 'not_ready'
         when k.items_fail > 0 then 'not_ready'
-        when k.items_unknown > 0 or p.quarantined_rows > 0 or k.items_total is null then 'incomplete'
+        when k.items_unknown > 0 or p.county_incomplete or k.items_total is null then 'incomplete'
         else 'ready'
     end as status,
     concat_ws(
         ' | ',
         case when k.veto_triggered then 'VETO (一票否决)' end,
-        case
-            when p.quarantined_rows > 0
-                then 'data incomplete: ' || cast(p.quarantined_rows as varchar) || ' quarantined row(s) ['
-                || p.quarantine_rules || ']'
-        end,
+        p.incomplete_reason_with_rules,
         k.fail_text,
         k.unknown_text,
         case when k.items_total is null then 'no school unit in scope' end

@@ -7,25 +7,30 @@
 -- equipment and rooms (R4–R7) are shared by the school's levels by `resource_share`, so a unit that
 -- gains 100 m² at a share of 0.42 needs about 238 m² built. Teachers belong to their stage (share 1).
 
--- Built on fct_school_unit_indicators, which already carries the school rule and the school's name.
+-- Built on fct_school_unit_indicators, which already carries the school rule and the school's name;
+-- each indicator's natural unit and its scaling (per 100 students or per student) come from the
+-- standards seed, as for the indicator values themselves.
 
 with below as (
     select * from {{ ref('fct_school_unit_indicators') }}
     where passes = false and {{ year_filter('year') }}
 ),
 
+standards as (
+    select ruleset, level, indicator_code, natural_unit, per_students from {{ ref('standards') }}
+),
+
 gaps as (
     select
-        *,
-        case indicator_code
-            when 'R1' then 'teachers' when 'R2' then 'teachers' when 'R3' then 'teachers'
-            when 'R4' then 'm²' when 'R5' then 'm²' when 'R6' then 'yuan' when 'R7' then 'rooms'
-        end as unit,
-        -- per-100-students indicators scale by students / 100; per-student ones by students
-        case when indicator_code in ('R1', 'R2', 'R3', 'R7') then students / 100.0 else students end as scale,
-        case when indicator_code in ('R4', 'R5', 'R6', 'R7') then coalesce(resource_share, 1.0) else 1.0 end
+        b.*,
+        st.natural_unit as unit,
+        -- a value per 100 students scales by students / 100, a value per student by students
+        b.students / st.per_students as scale,
+        case when b.indicator_code in ('R4', 'R5', 'R6', 'R7') then coalesce(b.resource_share, 1.0) else 1.0 end
             as school_share
-    from below
+    from below as b
+    left join standards as st
+        on b.ruleset = st.ruleset and b.level = st.level and b.indicator_code = st.indicator_code
 ),
 
 exact as (
