@@ -4,18 +4,10 @@ reconciliation of student counts against the raw tables. A failing check stops p
 import dagster as dg
 
 from orchestration.resources import JunhengConfig
+from publication.catalog import published_tables
 
-MART_SUITES = {
-    "fct_school_unit_indicators": ("mart_fct_school_unit_indicators",
-                                   ["year", "ruleset", "school_id", "level", "indicator_code"]),
-    "fct_county_coefficients": ("mart_fct_county_coefficients",
-                                ["year", "ruleset", "county_code", "level", "indicator_code"]),
-    "mart_county_level_resources": ("mart_county_level_resources", ["year", "ruleset", "county_code", "level"]),
-    "mart_county_readiness": ("mart_county_readiness", ["year", "ruleset", "county_code"]),
-    "fct_county_items": ("mart_fct_county_items", ["year", "ruleset", "county_code", "item_code"]),
-    "mart_school_shortfalls": ("mart_school_shortfalls", ["year", "ruleset", "school_id", "level", "indicator_code"]),
-    "fct_school_item_checks": ("mart_fct_school_item_checks", ["year", "ruleset", "school_id", "item_code"]),
-}
+# Published tables, their grain and suites: declared once, in the mart YAML (publication/catalog.py)
+MART_SUITES = {t.name: (t.suite, list(t.grain)) for t in published_tables()}
 
 
 def run_years(context) -> list[int]:

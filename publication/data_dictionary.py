@@ -1,5 +1,6 @@
 """Render the data dictionary of the published tables (docs/data-dictionary.md) from the dbt model
-YAML, where every column is described once, in English with the Chinese term.
+YAML, where every column is described once, in English with the Chinese term, and each published
+table is declared (publication/catalog.py): its grain is printed with it.
 
     python -m publication.data_dictionary > docs/data-dictionary.md
 """
@@ -8,12 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from core.settings import RULESETS
+from publication.catalog import published_tables
+from publication.publish import INVENTORY_TABLE, LOG_TABLE
 
-from core.settings import DBT_PROJECT_DIR, RULESETS
-from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
-
-MARTS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml"
 DICTIONARY_MD = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
 PUBLICATION_LOG = {
@@ -44,13 +43,7 @@ FEED_INVENTORY = {
 }
 
 
-def published_models() -> dict[str, dict]:
-    doc = yaml.safe_load(MARTS_YAML.read_text(encoding="utf-8"))
-    return {m["name"]: m for m in doc["models"] if m["name"] in PUBLISHED_TABLES}
-
-
 def render() -> str:
-    models = published_models()
     lines = [
         "# Data dictionary: the published tables",
         "",
@@ -58,14 +51,15 @@ def render() -> str:
         "(a test keeps this file in step). The tables live in `<warehouse>/published.duckdb`.",
         "",
         "Codes: `level` = `primary` (小学) / `junior` (初中); `ruleset` = "
-        + " / ".join(f"`{r}`" for r in RULESETS) + " (`dbt_project/seeds/rulesets.csv`); `status` = `ready` / `not_ready` / `incomplete` (county) or `pass` / `fail` / `unknown` "
-        "(item); `county_code` and `school_id` are text.",
+        + " / ".join(f"`{r}`" for r in RULESETS) + " (`dbt_project/seeds/rulesets.csv`); `status` = `ready` / "
+        "`not_ready` / `incomplete` (county) or `pass` / `fail` / `unknown` (item); `county_code` and `school_id` are text.",
         "",
     ]
-    for name in PUBLISHED_TABLES:
-        m = models[name]
-        lines += [f"## `{name}`", "", m.get("description", "").strip(), "", "| column | meaning |", "|---|---|"]
-        lines += [f"| `{c['name']}` | {c.get('description', '').strip()} |" for c in m.get("columns", [])]
+    for t in published_tables():
+        lines += [f"## `{t.name}`", "", t.description, "",
+                  "One row per " + " × ".join(f"`{c}`" for c in t.grain) + ".", "",
+                  "| column | meaning |", "|---|---|"]
+        lines += [f"| `{name}` | {meaning} |" for name, meaning in t.columns]
         lines.append("")
     for table, doc in ((LOG_TABLE, PUBLICATION_LOG), (INVENTORY_TABLE, FEED_INVENTORY)):
         lines += [f"## `{table}`", "", doc["description"], "", "| column | meaning |", "|---|---|"]

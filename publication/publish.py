@@ -18,16 +18,10 @@ import duckdb
 
 from core.faultpoints import maybe_die
 from ingestion.inventory import YearInventory
+from publication.catalog import published_table_names
 
-PUBLISHED_TABLES = (
-    "fct_school_unit_indicators",
-    "fct_county_coefficients",
-    "mart_county_level_resources",
-    "mart_county_readiness",
-    "fct_county_items",
-    "mart_school_shortfalls",
-    "fct_school_item_checks",
-)
+# The published tables, declared once in the mart YAML (publication/catalog.py)
+PUBLISHED_TABLES = published_table_names()
 LOG_TABLE = "publication_log"
 LOG_COLUMNS = (
     "published_at TIMESTAMP, run_id VARCHAR, years VARCHAR, row_counts VARCHAR, rows_total BIGINT, "

@@ -1,6 +1,9 @@
 """The data dictionary covers every published table and column, and docs/ is rendered from it."""
 
-from publication.data_dictionary import DICTIONARY_MD, published_models, render
+import yaml
+
+from publication.catalog import MARTS_YAML, published_tables
+from publication.data_dictionary import DICTIONARY_MD, render
 from publication.publish import PUBLISHED_TABLES
 
 
@@ -10,11 +13,27 @@ def test_docs_file_is_rendered_from_the_model_yaml():
 
 
 def test_every_published_table_is_described_with_chinese_terms():
-    models = published_models()
-    assert set(models) == set(PUBLISHED_TABLES)
-    for name, m in models.items():
-        assert m.get("description"), name
-        for c in m["columns"]:
-            assert c.get("description"), (name, c["name"])
-            assert any("\u4e00" <= ch <= "\u9fff" for ch in c["description"]) or c["name"] in (
-                "sort_order", "balance_rule", "name_en"), (name, c["name"])
+    tables = published_tables()
+    assert [t.name for t in tables] == list(PUBLISHED_TABLES)
+    for t in tables:
+        assert t.description, t.name
+        for name, meaning in t.columns:
+            assert meaning, (t.name, name)
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in meaning) or name in (
+                "sort_order", "balance_rule", "name_en"), (t.name, name)
+
+
+def test_the_grain_is_declared_once_and_the_uniqueness_test_uses_it():
+    """The catalog's grain is the list the dbt uniqueness test checks, every grain column is a column
+    of the model, and a published model is contracted (typed columns)."""
+    doc = yaml.safe_load(MARTS_YAML.read_text(encoding="utf-8"))
+    models = {m["name"]: m for m in doc["models"]}
+    for t in published_tables():
+        m = models[t.name]
+        tests = [next(iter(x.values()))["arguments"]["columns"] for x in m["data_tests"]
+                 if "unique_combination" in x]
+        assert tests == [list(t.grain)], t.name
+        columns = {c["name"] for c in m["columns"]}
+        assert set(t.grain) <= columns, t.name
+        assert m["config"]["contract"]["enforced"] is True, t.name
+        assert all(c.get("data_type") for c in m["columns"]), t.name

@@ -50,3 +50,13 @@ def test_rule_sets_come_from_their_seed_only():
                         r in node.value for r in RULESETS):
                     named.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not named, f"rule set names written in Python (read them from the seed): {named}"
+
+
+def test_every_published_table_names_an_existing_suite_and_checks_read_the_catalog():
+    from orchestration.checks import MART_SUITES
+    from publication.catalog import published_tables
+
+    tables = published_tables()
+    assert {t.name: (t.suite, list(t.grain)) for t in tables} == MART_SUITES
+    for t in tables:
+        assert (SUITES_DIR / f"{t.suite}.json").exists(), t.suite
