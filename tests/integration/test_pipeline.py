@@ -168,12 +168,11 @@ def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_fr
 
 
 def test_every_published_column_is_in_the_data_dictionary(good_run):
-    from publication.data_dictionary import PUBLICATION_LOG, published_models
-    from publication.publish import PUBLISHED_TABLES
+    from publication.catalog import published_tables
+    from publication.data_dictionary import PUBLICATION_LOG
 
     _, wh = good_run
-    models = published_models()
-    for name in PUBLISHED_TABLES:
-        cols = published(wh, f"describe {name}")["column_name"].tolist()
-        assert cols == [c["name"] for c in models[name]["columns"]], name
+    for t in published_tables():
+        cols = published(wh, f"describe {t.name}")["column_name"].tolist()
+        assert cols == [name for name, _ in t.columns], t.name
     assert published(wh, "describe publication_log")["column_name"].tolist() == list(PUBLICATION_LOG["columns"])
