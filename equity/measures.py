@@ -165,19 +165,18 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         mean = big_s / big_p
         log_mean = np.log(mean)
         positive = x > 0
-        lx = np.log(np.where(positive, x, 1.0))  # 0 where x ≤ 0: x·ln x → 0; ln 0 cases are flagged
-        pxlx = px * lx
-        plx = p * lx
-        sum_pxlx, sum_plx = gsum(pxlx), gsum(plx)
         n_zero, n_neg = count(x == 0), count(x < 0)
+        # centred on the group mean, so equal values give exactly 0 and small indices keep their digits
+        r = x / mean[g]
+        lr = np.log(np.where(positive, r, 1.0))  # 0 where x ≤ 0: x·ln x → 0; ln 0 cases are flagged
+        sum_prlr, sum_plr = gsum(p * r * lr), gsum(p * lr)
+        out["theil_t"] = sum_prlr / big_p
+        out["theil_l"] = -sum_plr / big_p
+        out["atkinson_05"] = 1.0 - (gsum(p * np.sqrt(np.where(positive, r, 0.0))) / big_p) ** 2
+        out["atkinson_1"] = -np.expm1(sum_plr / big_p)
+        out["atkinson_2"] = 1.0 - big_p / gsum(p / np.where(positive, r, np.inf))
 
-        out["theil_t"] = sum_pxlx / big_s - log_mean
-        out["theil_l"] = log_mean - sum_plx / big_p
-        out["atkinson_05"] = 1.0 - (gsum(p * np.sqrt(np.where(positive, x, 0.0))) / big_p) ** 2 / mean
-        out["atkinson_1"] = 1.0 - np.exp(sum_plx / big_p) / mean
-        out["atkinson_2"] = 1.0 - big_p / gsum(np.where(positive, p / np.where(positive, x, 1.0), 0.0)) / mean
-
-        # -- by area: sums per (group, area) ------------------------------------------------------
+        # -- by area: sums per (group, area), each unit centred on its area's mean -------------------
         n_no_area = count(a < 0)
         ga = g * n_areas + np.maximum(a, 0)
         size = n_groups * n_areas
@@ -185,15 +184,15 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         def asum(w):
             return np.bincount(ga, weights=w, minlength=size).reshape(n_groups, n_areas)
 
-        pa, sa, pxlx_a, plx_a = asum(p), asum(px), asum(pxlx), asum(plx)
+        pa, sa = asum(p), asum(px)
         mean_a = sa / pa
         log_mean_a = np.log(mean_a)
-        has_s = sa > 0
-        has_p = pa > 0
-        t_between = np.where(has_s, sa * (log_mean_a - log_mean[:, None]), 0.0).sum(1) / big_s
-        t_within = np.where(has_s, pxlx_a - sa * log_mean_a, 0.0).sum(1) / big_s
-        l_between = np.where(has_p, pa * (log_mean[:, None] - log_mean_a), 0.0).sum(1) / big_p
-        l_within = np.where(has_p, pa * log_mean_a - plx_a, 0.0).sum(1) / big_p
+        ra = x / mean_a.ravel()[ga]
+        lra = np.log(np.where(positive, ra, 1.0))
+        t_within = gsum(px * lra) / big_s
+        l_within = -gsum(p * lra) / big_p
+        t_between = np.where(sa > 0, sa * (log_mean_a - log_mean[:, None]), 0.0).sum(1) / big_s
+        l_between = np.where(pa > 0, pa * (log_mean[:, None] - log_mean_a), 0.0).sum(1) / big_p
         urban_p, urban_s = pa[:, :n_urban].sum(1), sa[:, :n_urban].sum(1)
         rural_p, rural_s = pa[:, n_urban:].sum(1), sa[:, n_urban:].sum(1)
         parity = (rural_s / rural_p) / (urban_s / urban_p)
