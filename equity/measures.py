@@ -53,7 +53,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from equity.coefficients import first_rows, group_codes
+from equity.coefficients import first_rows
 
 MEASURE_COLUMNS = [
     "n_units", "students", "gini", "theil_t", "theil_t_between", "theil_t_within", "theil_l",
@@ -87,16 +87,48 @@ REASONS = (
  ZERO_THEIL) = (1 << i for i in range(len(REASONS)))
 
 
+def column_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize of one column (codes numbered by first appearance, -1 for NULL), hashing only the
+    first row of each run of equal neighbours: rows read back from a table usually come in long runs
+    (one county's units together, one rule set after another), and hashing Python strings is the
+    slowest step at national scale. Short runs: a plain factorize."""
+    n = len(values)
+    if n < 2 or isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.factorize(values)
+    values = np.asarray(values)
+    change = values[1:] != values[:-1]  # NaN != NaN: each NaN is a run of its own, which is still right
+    if change.dtype != bool:  # e.g. pd.NA compares to NA
+        return pd.factorize(values)
+    heads = np.flatnonzero(np.concatenate(([True], change)))
+    if len(heads) > n // 8:
+        return pd.factorize(values)
+    head_codes, uniques = pd.factorize(values[heads])
+    return np.repeat(head_codes, np.diff(np.append(heads, n))), uniques
+
+
+def key_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """0..n-1 per distinct combination of `keys`, numbered by first appearance (as
+    equity.coefficients.group_codes, with `column_codes` for each column)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes, uniques = column_codes(frame[key].array if isinstance(frame[key].dtype, pd.CategoricalDtype)
+                                      else frame[key].to_numpy())
+        combined = combined * (len(uniques) + 1) + (codes + 1)
+    return column_codes(combined)[0].astype(np.int64)
+
+
 def area_codes(codes: pd.Series, area_mode: str = "urban_rural") -> np.ndarray:
     """Area index per unit from its urban_rural code (GB/T 2260-style text: '111', '121', '210' …):
     urban_rural mode 0 = 城镇 (first digit 1), 1 = 乡村 (2); three_way 0 = 城区 (11x), 1 = 镇区 (12x),
-    2 = 乡村 (2xx). -1 for a NULL or unrecognised code. One factorize; the few distinct codes are
-    mapped in Python."""
+    2 = 乡村 (2xx). -1 for a NULL or unrecognised code. The few distinct codes are mapped in Python."""
     if area_mode not in AREA_MODES:
         raise ValueError(f"area_mode must be one of {sorted(AREA_MODES)}, not {area_mode!r}")
-    idx, uniques = pd.factorize(codes)
+    codes = pd.Series(codes)
+    idx, uniques = column_codes(codes.array if isinstance(codes.dtype, pd.CategoricalDtype) else codes.to_numpy())
 
     def one(code) -> int:
+        if pd.isna(code):
+            return -1
         text = str(code).strip()
         if text.startswith("2"):
             return 1 if area_mode == "urban_rural" else 2
@@ -110,24 +142,36 @@ def area_codes(codes: pd.Series, area_mode: str = "urban_rural") -> np.ndarray:
     return table[idx]
 
 
-def _sorted_order(g: np.ndarray, x: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Permutation sorting units by (group, value).
+def sorted_order(g: np.ndarray, x: np.ndarray, mean: np.ndarray, counts: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Permutation sorting units by (group, value), and the values in that order; `counts` is the
+    number of units per group.
 
     One float argsort of key = 2g + (1 − c_g/(x + c_g)), c_g > 0 the group's mean: the second term is
     in [0, 1] and, built from monotone correctly rounded operations, never decreases as x grows, so
-    groups stay apart and in order. Values too close to be told apart by the key may come out of
-    order; that is checked, and the exact (slower) lexsort used instead if it ever happens.
+    groups stay apart and in order. Values too close for the key to tell apart may come out of order:
+    that is checked, and only the groups concerned are sorted again exactly (lexsort).
     """
     if len(x) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if (x >= 0).all():
-        c = np.where(mean > 0, mean, 1.0)[g]
+        return np.zeros(0, dtype=np.int64), x
+    if not (x >= 0).all():
+        order = np.lexsort((x, g))
+        return order, x[order]
+    c = np.where(mean > 0, mean, 1.0)[g]
+    with np.errstate(divide="ignore", invalid="ignore"):
         key = 2.0 * g + (1.0 - c / (x + c))
-        order = np.argsort(key)
-        xs, gs = x[order], g[order]
-        if not ((xs[1:] < xs[:-1]) & (gs[1:] == gs[:-1])).any():
-            return order
-    return np.lexsort((x, g))
+    order = np.argsort(key)
+    xs = x[order]
+    wrong = xs[1:] < xs[:-1]
+    ends = np.cumsum(counts)
+    wrong[ends[(counts > 0) & (ends < len(x))] - 1] = False  # a fall between two groups is no fault
+    if wrong.any():
+        gs = g[order]
+        rows = np.flatnonzero(np.isin(gs, np.unique(gs[1:][wrong])))  # contiguous runs, ascending
+        sub = order[rows]
+        order[rows] = sub[np.lexsort((x[sub], g[sub]))]
+        xs = x[order]
+    return order, xs
 
 
 def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.ndarray, areas: np.ndarray,
@@ -141,103 +185,111 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
     p = np.asarray(students, dtype=np.float64)
     x = np.asarray(values, dtype=np.float64)
     a = np.asarray(areas, dtype=np.int64)
-    keep = (p > 0) | np.isnan(p)  # an unknown enrolment is missing data, not an empty school
-    g, p, x, a = g[keep], p[keep], x[keep], a[keep]
-    missing = np.isnan(x) | np.isnan(p)
+    nan_p = np.isnan(p)
+    keep = (p > 0) | nan_p  # an unknown enrolment is missing data, not an empty school
+    if not keep.all():
+        g, p, x, a, nan_p = g[keep], p[keep], x[keep], a[keep], nan_p[keep]
+    missing = np.isnan(x) | nan_p
     n_units = np.bincount(g, minlength=n_groups)
     n_missing = np.bincount(g[missing], minlength=n_groups)
-    students_total = np.bincount(g, weights=np.where(np.isnan(p), 0.0, p), minlength=n_groups)
     if missing.any():
+        students_total = np.bincount(g, weights=np.where(nan_p, 0.0, p), minlength=n_groups)
         ok = ~missing
         g, p, x, a = g[ok], p[ok], x[ok], a[ok]
-
-    def gsum(w):
-        return np.bincount(g, weights=w, minlength=n_groups)
-
-    def count(mask):
-        return np.bincount(g[mask], minlength=n_groups)
+    else:
+        students_total = np.bincount(g, weights=p, minlength=n_groups)
 
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        big_p = gsum(p)
-        px = p * x
-        big_s = gsum(px)
+        big_p = np.bincount(g, weights=p, minlength=n_groups)
+        big_s = np.bincount(g, weights=p * x, minlength=n_groups)
         mean = big_s / big_p
         log_mean = np.log(mean)
-        positive = x > 0
-        n_zero, n_neg = count(x == 0), count(x < 0)
-        # centred on the group mean, so equal values give exactly 0 and small indices keep their digits
-        r = x / mean[g]
-        lr = np.log(np.where(positive, r, 1.0))  # 0 where x ≤ 0: x·ln x → 0; ln 0 cases are flagged
-        sum_prlr, sum_plr = gsum(p * r * lr), gsum(p * lr)
-        out["theil_t"] = sum_prlr / big_p
-        out["theil_l"] = -sum_plr / big_p
-        out["atkinson_05"] = 1.0 - (gsum(p * np.sqrt(np.where(positive, r, 0.0))) / big_p) ** 2
-        out["atkinson_1"] = -np.expm1(sum_plr / big_p)
-        out["atkinson_2"] = 1.0 - big_p / gsum(p / np.where(positive, r, np.inf))
 
-        # -- by area: sums per (group, area), each unit centred on its area's mean -------------------
-        n_no_area = count(a < 0)
+        # -- by area: pupils and totals per (group, area) -----------------------------------------
+        no_area = np.bincount(g[a < 0], minlength=n_groups) > 0
         ga = g * n_areas + np.maximum(a, 0)
-        size = n_groups * n_areas
-
-        def asum(w):
-            return np.bincount(ga, weights=w, minlength=size).reshape(n_groups, n_areas)
-
-        pa, sa = asum(p), asum(px)
-        mean_a = sa / pa
-        log_mean_a = np.log(mean_a)
-        ra = x / mean_a.ravel()[ga]
-        lra = np.log(np.where(positive, ra, 1.0))
-        t_within = gsum(px * lra) / big_s
-        l_within = -gsum(p * lra) / big_p
+        pa = np.bincount(ga, weights=p, minlength=n_groups * n_areas).reshape(n_groups, n_areas)
+        sa = np.bincount(ga, weights=p * x, minlength=n_groups * n_areas).reshape(n_groups, n_areas)
+        log_mean_a = np.log(sa / pa)
         t_between = np.where(sa > 0, sa * (log_mean_a - log_mean[:, None]), 0.0).sum(1) / big_s
         l_between = np.where(pa > 0, pa * (log_mean[:, None] - log_mean_a), 0.0).sum(1) / big_p
         urban_p, urban_s = pa[:, :n_urban].sum(1), sa[:, :n_urban].sum(1)
         rural_p, rural_s = pa[:, n_urban:].sum(1), sa[:, n_urban:].sum(1)
         parity = (rural_s / rural_p) / (urban_s / urban_p)
 
-        # -- order statistics: sort by (group, value) ---------------------------------------------
-        order = _sorted_order(g, x, mean)
-        gs, ps, xs = g[order], p[order], x[order]
-        n_valid = np.bincount(gs, minlength=n_groups)
+        # -- everything else on the units sorted by (group, value): contiguous groups -------------
+        n_valid = np.bincount(g, minlength=n_groups) if missing.any() else n_units
+        order, xs = sorted_order(g, x, mean, n_valid)
+        ps = p[order]
+        nonempty = n_valid > 0
         ends = np.cumsum(n_valid)
         starts = ends - n_valid
-        nonempty = n_valid > 0
+        heads = starts[nonempty]
+
+        def seg_sum(w):
+            total = np.zeros(n_groups)
+            if len(heads):
+                total[nonempty] = np.add.reduceat(w, heads)
+            return total
+
+        def rep(per_group):
+            return np.repeat(per_group, n_valid)
+
+        n_zero, n_neg = seg_sum((xs == 0).astype(np.float64)), seg_sum((xs < 0).astype(np.float64))
+        # centred on the group mean, so equal values give exactly 0 and small indices keep their digits
+        positive = xs > 0
+        r = xs / rep(mean)
+        lr = np.log(np.where(positive, r, 1.0))  # 0 where x ≤ 0: x·ln x → 0; ln 0 cases are flagged
+        pr = ps * r
+        sum_plr = seg_sum(ps * lr)
+        out["theil_t"] = seg_sum(pr * lr) / big_p
+        out["theil_l"] = -sum_plr / big_p
+        out["theil_t_between"] = t_between
+        out["theil_t_within"] = out["theil_t"] - t_between
+        out["theil_l_between"] = l_between
+        out["theil_l_within"] = out["theil_l"] - l_between
+        out["atkinson_05"] = 1.0 - (seg_sum(ps * np.sqrt(np.where(positive, r, 0.0))) / big_p) ** 2
+        out["atkinson_1"] = -np.expm1(sum_plr / big_p)
+        out["atkinson_2"] = 1.0 - big_p / seg_sum(ps / np.where(positive, r, np.inf))
+
         cum = np.cumsum(ps)
         before = np.concatenate(([0.0], cum))[starts]  # pupils of all earlier groups
-        within_cum = cum - before[gs]
-        gini_num = np.bincount(gs, weights=ps * xs * (2.0 * within_cum - ps - big_p[gs]), minlength=n_groups)
+        pxs = ps * xs
+        gini_num = seg_sum(pxs * (2.0 * (cum - rep(before)) - ps - rep(big_p)))
         out["gini"] = gini_num / (big_p * big_s)
 
         last = np.maximum(ends - 1, 0)
         slack = 8 * np.spacing(cum[-1]) if len(cum) else 0.0  # rounding of the running total
+        xs_ = xs if len(xs) else np.zeros(1)
+        cum_ = cum if len(cum) else np.zeros(1)
+        ps_ = ps if len(ps) else np.zeros(1)
 
         def unit_at(share):
             """Index (into the sorted arrays) of the unit holding pupil position share·P."""
-            target = before + share * big_p - slack
-            return np.minimum(np.searchsorted(cum, np.where(nonempty, target, 0.0), side="left"), last)
+            target = np.where(nonempty, before + share * big_p - slack, 0.0)
+            return np.minimum(np.searchsorted(cum_, target, side="left"), last)
 
-        xs_safe = xs if len(xs) else np.zeros(1)
-        p5 = np.where(nonempty, xs_safe[unit_at(0.05)], np.nan)
-        p95 = np.where(nonempty, xs_safe[unit_at(0.95)], np.nan)
+        p5 = np.where(nonempty, xs_[unit_at(0.05)], np.nan)
+        p95 = np.where(nonempty, xs_[unit_at(0.95)], np.nan)
         out["restricted_range"] = p95 - p5
         out["federal_range_ratio"] = (p95 - p5) / p5
 
         k = unit_at(0.5)
-        median = np.where(nonempty, xs_safe[k], np.nan)
-        position = np.arange(len(xs)) - k[gs]  # < 0 below the median unit, 0 in it, > 0 above
-        side = gs * 3 + (position >= 0) + (position > 0)
-        split = np.bincount(side, weights=ps * xs, minlength=3 * n_groups).reshape(n_groups, 3)
-        cum_safe = cum if len(cum) else np.zeros(1)
-        k_end = cum_safe[k] - before  # pupils up to and including the median unit
+        median = np.where(nonempty, xs_[k], np.nan)
+        below = np.zeros(n_groups)  # Σ P_i x_i over the units before the median unit, per group
+        if len(heads):
+            pairs = np.add.reduceat(pxs, np.column_stack((heads, k[nonempty])).ravel())[0::2]
+            below[nonempty] = np.where(k[nonempty] > heads, pairs, 0.0)
+        above = big_s - below - ps_[k] * xs_[k]
         half = big_p / 2.0
-        below_in_k = half - (k_end - np.where(nonempty, ps[k] if len(ps) else 0.0, 0.0))
-        above_in_k = k_end - half
-        out["mcloone"] = (split[:, 0] + below_in_k * median) / (median * half)
-        out["verstegen"] = (split[:, 2] + above_in_k * median) / (median * half)
-        out["min_value"] = np.where(nonempty, xs_safe[starts.clip(max=max(len(xs) - 1, 0))], np.nan)
-        out["max_value"] = np.where(nonempty, xs_safe[last], np.nan)
+        pupils_before_k = cum_[k] - ps_[k] - before
+        below_in_k = half - pupils_before_k
+        above_in_k = pupils_before_k + ps_[k] - half
+        out["mcloone"] = (below + below_in_k * median) / (median * half)
+        out["verstegen"] = (above + above_in_k * median) / (median * half)
+        out["min_value"] = np.where(nonempty, xs_[np.minimum(starts, last)], np.nan)
+        out["max_value"] = np.where(nonempty, xs_[last], np.nan)
 
     flags = np.zeros(n_groups, dtype=np.int64)
     flags |= np.where(mean == 0, ZERO_MEAN, 0)
@@ -245,34 +297,25 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
     flags |= np.where(n_zero > 0, ZERO_VALUE, 0)
     flags |= np.where(median == 0, ZERO_MEDIAN, 0)
     flags |= np.where(p5 == 0, ZERO_P5, 0)
-    flags |= np.where(n_no_area > 0, NO_AREA, 0)
-    no_area = n_no_area > 0
+    flags |= np.where(no_area, NO_AREA, 0)
     flags |= np.where(~no_area & (urban_p == 0), NO_URBAN, 0)
     flags |= np.where(~no_area & (rural_p == 0), NO_RURAL, 0)
     flags |= np.where(~no_area & (urban_p > 0) & (urban_s == 0), ZERO_URBAN_MEAN, 0)
 
-    undefined_mean = (mean <= 0) | (n_neg > 0)  # log-based measures need a positive mean, no negatives
-    theil_t_ok = ~undefined_mean
+    theil_t_ok = (mean > 0) & (n_neg == 0)  # log-based measures need a positive mean, no negatives
     theil_l_ok = theil_t_ok & (n_zero == 0)
     split_ok = ~no_area
-    for name in ("theil_t",):
-        out[name] = np.where(theil_t_ok, out[name], np.nan)
-    out["theil_t_between"] = np.where(theil_t_ok & split_ok, t_between, np.nan)
-    out["theil_t_within"] = np.where(theil_t_ok & split_ok, t_within, np.nan)
-    out["theil_l"] = np.where(theil_l_ok, out["theil_l"], np.nan)
-    out["theil_l_between"] = np.where(theil_l_ok & split_ok, l_between, np.nan)
-    out["theil_l_within"] = np.where(theil_l_ok & split_ok, l_within, np.nan)
-    out["gini"] = np.where(mean != 0, out["gini"], np.nan)
-    out["atkinson_05"] = np.where(theil_t_ok, out["atkinson_05"], np.nan)
-    out["atkinson_1"] = np.where(theil_l_ok, out["atkinson_1"], np.nan)
-    out["atkinson_2"] = np.where(theil_l_ok, out["atkinson_2"], np.nan)
-    out["mcloone"] = np.where(median != 0, out["mcloone"], np.nan)
-    out["verstegen"] = np.where(median != 0, out["verstegen"], np.nan)
-    out["federal_range_ratio"] = np.where(p5 != 0, out["federal_range_ratio"], np.nan)
+    for name, ok in (("theil_t", theil_t_ok), ("theil_t_between", theil_t_ok & split_ok),
+                     ("theil_t_within", theil_t_ok & split_ok), ("theil_l", theil_l_ok),
+                     ("theil_l_between", theil_l_ok & split_ok), ("theil_l_within", theil_l_ok & split_ok),
+                     ("gini", mean != 0), ("atkinson_05", theil_t_ok), ("atkinson_1", theil_l_ok),
+                     ("atkinson_2", theil_l_ok), ("mcloone", median != 0), ("verstegen", median != 0),
+                     ("federal_range_ratio", p5 != 0)):
+        out[name] = np.where(ok, out[name], np.nan)
     parity_ok = split_ok & (urban_p > 0) & (rural_p > 0) & (urban_s != 0)
     out["urban_rural_parity"] = np.where(parity_ok, parity, np.nan)
-    share_ok = np.isfinite(out["theil_t_between"]) & (out["theil_t"] > 0)
     flags |= np.where(theil_t_ok & split_ok & (out["theil_t"] == 0), ZERO_THEIL, 0)
+    share_ok = np.isfinite(out["theil_t_between"]) & (out["theil_t"] > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["theil_t_between_share"] = np.where(share_ok, out["theil_t_between"] / out["theil_t"], np.nan)
 
@@ -308,7 +351,7 @@ def equity_measures(units: pd.DataFrame, group_cols: list[str], area_mode: str =
         raise ValueError(f"area_mode must be one of {sorted(AREA_MODES)}, not {area_mode!r}")
     if units.empty:
         return pd.DataFrame(columns=[*group_cols, *MEASURE_COLUMNS])
-    codes = group_codes(units, group_cols)
+    codes = key_codes(units, group_cols)
     n_groups = int(codes.max()) + 1
     stats = grouped_measures(codes, units[students_col].to_numpy(dtype=float, na_value=np.nan),
                              units[value_col].to_numpy(dtype=float, na_value=np.nan),

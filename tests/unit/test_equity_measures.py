@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity.measures import MEASURE_COLUMNS, area_codes, equity_measures
+from equity.coefficients import group_codes
+from equity.measures import MEASURE_COLUMNS, area_codes, equity_measures, key_codes
 
 FLOATS = [c for c in MEASURE_COLUMNS if c not in ("n_units", "null_reason")]
 
@@ -130,6 +131,10 @@ def test_theil_l_and_order_statistics_against_the_expanded_pupil_sample(area_mod
         l_between = sum((part == a).mean() * math.log(mu / y[part == a].mean()) for a in np.unique(part))
         l_within = sum((part == a).mean() * np.mean(np.log(y[part == a].mean() / y[part == a]))
                        for a in np.unique(part))
+        t_within = 0.0
+        for a in np.unique(part):
+            ya = y[part == a]
+            t_within += ya.sum() / y.sum() * np.mean(ya / ya.mean() * np.log(ya / ya.mean()))
         ys = np.sort(y)
         n = len(ys)
         # the p-th percentile pupil: the ceil(p·n)-th in ascending order (1-based)
@@ -144,6 +149,7 @@ def test_theil_l_and_order_statistics_against_the_expanded_pupil_sample(area_mod
         assert row["theil_l"] == pytest.approx(theil_l, abs=1e-12)
         assert row["theil_l_between"] == pytest.approx(l_between, abs=1e-12)
         assert row["theil_l_within"] == pytest.approx(l_within, abs=1e-12)
+        assert row["theil_t_within"] == pytest.approx(t_within, abs=1e-12)
         assert row["restricted_range"] == p95 - p5
         assert row["federal_range_ratio"] == pytest.approx((p95 - p5) / p5, rel=1e-12)
         assert row["mcloone"] == pytest.approx(low / (p50 * half), rel=1e-12)
@@ -336,6 +342,36 @@ def test_values_too_close_for_the_sort_key_still_come_out_right():
     row = _one([1, 1, 1, 1], x)
     assert row["min_value"] == x.min() and row["max_value"] == x.max()
     assert row["restricted_range"] == x.max() - x.min()
+
+
+def test_close_values_among_ordinary_groups_are_re_sorted_exactly():
+    units = _random_cases(50, seed=4)
+    close = 1e6 + np.array([3, 1, 2, 0, 5, 4], dtype=float) * np.spacing(1e6)
+    units = pd.concat([units, pd.DataFrame({"case": 50, "students": [3, 1, 4, 1, 5, 9], "value": close,
+                                            "urban_rural": "210"})], ignore_index=True)
+    together = equity_measures(units.sample(frac=1.0, random_state=5), ["case"]).sort_values("case")
+    alone = pd.concat([equity_measures(g, ["case"]) for _, g in units.groupby("case")])
+    pd.testing.assert_frame_equal(together.reset_index(drop=True), alone.reset_index(drop=True), rtol=1e-12)
+    row = together.set_index("case").loc[50]
+    assert row["restricted_range"] == close[4] - close[1]  # P5 in the 1-pupil unit at +1, P95 at +5
+
+
+@pytest.mark.parametrize("layout", ["runs", "shuffled"])
+def test_key_codes_equal_the_coefficient_kernels_group_codes(layout):
+    rng = np.random.default_rng(8)
+    n = 5000
+    frame = pd.DataFrame({
+        "year": np.repeat([2023, 2024], n // 2),
+        "county": np.repeat(rng.choice(["210302", "210303", None, "210311"], n // 50), 50),
+        "level": np.tile(np.repeat(["primary", "junior"], 25), n // 50),
+        "x": np.repeat(rng.choice([1.5, np.nan, 2.5], n // 10), 10),
+    })
+    frame["cat"] = pd.Categorical(frame["level"])
+    if layout == "shuffled":
+        frame = frame.sample(frac=1.0, random_state=3)
+    keys = ["year", "county", "level", "x", "cat"]
+    np.testing.assert_array_equal(key_codes(frame, keys), group_codes(frame, keys))
+    np.testing.assert_array_equal(key_codes(frame, ["county"]), group_codes(frame, ["county"]))
 
 
 def test_empty_input_has_the_columns():
