@@ -63,18 +63,20 @@ def national_units(seed: int = 0, counties: int = COUNTIES, year: int = 2024) ->
 def bench_equity_measures(units_df: pd.DataFrame, runs: int = 3, area_mode: str = "urban_rural") -> dict:
     """Time `equity_measures` over `units_df` grouped by year × ruleset × county × level × indicator:
     median of `runs` runs, printed next to the target."""
-    seconds, result = [], None
+    seconds, cpu, result = [], [], None
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = equity_measures(units_df, GROUP, area_mode=area_mode)
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     median = statistics.median(seconds)
     out = {"rows": len(units_df), "groups": len(result), "area_mode": area_mode, "seconds": median,
-           "runs": seconds, "target_s": TARGET_S, "meets_target": median < TARGET_S,
-           "null_groups": int(result["null_reason"].notna().sum())}
+           "runs": seconds, "cpu_seconds": statistics.median(cpu), "target_s": TARGET_S,
+           "meets_target": median < TARGET_S, "null_groups": int(result["null_reason"].notna().sum())}
+    # On a shared machine wall time includes waiting for a core; CPU time is what the kernel costs.
     print(f"equity measures: {out['rows']:,} unit rows → {out['groups']:,} groups in {median:.2f} s "
-          f"(median of {runs}: {', '.join(f'{s:.2f}' for s in seconds)}; target < {TARGET_S:.0f} s: "
-          f"{'met' if out['meets_target'] else 'NOT met'})")
+          f"(median of {runs}: {', '.join(f'{s:.2f}' for s in seconds)}; CPU {out['cpu_seconds']:.2f} s; "
+          f"target < {TARGET_S:.0f} s: {'met' if out['meets_target'] else 'NOT met'})")
     return out
 
 

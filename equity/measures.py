@@ -196,13 +196,14 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         students_total = np.bincount(g, weights=np.where(nan_p, 0.0, p), minlength=n_groups)
         ok = ~missing
         g, p, x, a = g[ok], p[ok], x[ok], a[ok]
+        big_p = np.bincount(g, weights=p, minlength=n_groups)
     else:
-        students_total = np.bincount(g, weights=p, minlength=n_groups)
+        students_total = big_p = np.bincount(g, weights=p, minlength=n_groups)
 
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        big_p = np.bincount(g, weights=p, minlength=n_groups)
-        big_s = np.bincount(g, weights=p * x, minlength=n_groups)
+        px = p * x
+        big_s = np.bincount(g, weights=px, minlength=n_groups)
         mean = big_s / big_p
         log_mean = np.log(mean)
 
@@ -210,7 +211,7 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         no_area = np.bincount(g[a < 0], minlength=n_groups) > 0
         ga = g * n_areas + np.maximum(a, 0)
         pa = np.bincount(ga, weights=p, minlength=n_groups * n_areas).reshape(n_groups, n_areas)
-        sa = np.bincount(ga, weights=p * x, minlength=n_groups * n_areas).reshape(n_groups, n_areas)
+        sa = np.bincount(ga, weights=px, minlength=n_groups * n_areas).reshape(n_groups, n_areas)
         log_mean_a = np.log(sa / pa)
         t_between = np.where(sa > 0, sa * (log_mean_a - log_mean[:, None]), 0.0).sum(1) / big_s
         l_between = np.where(pa > 0, pa * (log_mean[:, None] - log_mean_a), 0.0).sum(1) / big_p
@@ -236,7 +237,12 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         def rep(per_group):
             return np.repeat(per_group, n_valid)
 
-        n_zero, n_neg = seg_sum((xs == 0).astype(np.float64)), seg_sum((xs < 0).astype(np.float64))
+        last = np.maximum(ends - 1, 0)
+        xs_ = xs if len(xs) else np.zeros(1)
+        out["min_value"] = np.where(nonempty, xs_[np.minimum(starts, last)], np.nan)
+        out["max_value"] = np.where(nonempty, xs_[last], np.nan)
+        any_neg = out["min_value"] < 0  # sorted: the smallest value tells
+        any_zero = out["min_value"] == 0  # (with a negative value present, that flag already says why)
         # centred on the group mean, so equal values give exactly 0 and small indices keep their digits
         positive = xs > 0
         r = xs / rep(mean)
@@ -259,9 +265,7 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         gini_num = seg_sum(pxs * (2.0 * (cum - rep(before)) - ps - rep(big_p)))
         out["gini"] = gini_num / (big_p * big_s)
 
-        last = np.maximum(ends - 1, 0)
         slack = 8 * np.spacing(cum[-1]) if len(cum) else 0.0  # rounding of the running total
-        xs_ = xs if len(xs) else np.zeros(1)
         cum_ = cum if len(cum) else np.zeros(1)
         ps_ = ps if len(ps) else np.zeros(1)
 
@@ -288,13 +292,11 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         above_in_k = pupils_before_k + ps_[k] - half
         out["mcloone"] = (below + below_in_k * median) / (median * half)
         out["verstegen"] = (above + above_in_k * median) / (median * half)
-        out["min_value"] = np.where(nonempty, xs_[np.minimum(starts, last)], np.nan)
-        out["max_value"] = np.where(nonempty, xs_[last], np.nan)
 
     flags = np.zeros(n_groups, dtype=np.int64)
     flags |= np.where(mean == 0, ZERO_MEAN, 0)
-    flags |= np.where(n_neg > 0, NEGATIVE, 0)
-    flags |= np.where(n_zero > 0, ZERO_VALUE, 0)
+    flags |= np.where(any_neg, NEGATIVE, 0)
+    flags |= np.where(any_zero, ZERO_VALUE, 0)
     flags |= np.where(median == 0, ZERO_MEDIAN, 0)
     flags |= np.where(p5 == 0, ZERO_P5, 0)
     flags |= np.where(no_area, NO_AREA, 0)
@@ -302,8 +304,8 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
     flags |= np.where(~no_area & (rural_p == 0), NO_RURAL, 0)
     flags |= np.where(~no_area & (urban_p > 0) & (urban_s == 0), ZERO_URBAN_MEAN, 0)
 
-    theil_t_ok = (mean > 0) & (n_neg == 0)  # log-based measures need a positive mean, no negatives
-    theil_l_ok = theil_t_ok & (n_zero == 0)
+    theil_t_ok = (mean > 0) & ~any_neg  # log-based measures need a positive mean, no negatives
+    theil_l_ok = theil_t_ok & ~any_zero
     split_ok = ~no_area
     for name, ok in (("theil_t", theil_t_ok), ("theil_t_between", theil_t_ok & split_ok),
                      ("theil_t_within", theil_t_ok & split_ok), ("theil_l", theil_l_ok),

@@ -242,6 +242,14 @@ def test_a_zero_value_leaves_theil_l_and_atkinson_1_2_null_but_not_theil_t():
     assert row["null_reason"] == "a unit has value 0: Theil L, Atkinson ε≥1 undefined"
 
 
+def test_a_negative_value_leaves_the_log_based_measures_null():
+    row = _one([10, 20, 30], [-1.0, 2.0, 3.0], ["111", "111", "210"])
+    for name in ("theil_t", "theil_t_between", "theil_l", "atkinson_05", "atkinson_1", "atkinson_2"):
+        assert math.isnan(row[name]), name
+    assert row["null_reason"] == "a unit has a negative value: Theil, Atkinson undefined"
+    assert row["min_value"] == -1.0 and not math.isnan(row["gini"])
+
+
 def test_parity_needs_both_areas_and_a_known_code():
     only_urban = _one([10, 20], [1.0, 2.0], ["111", "121"])
     assert math.isnan(only_urban["urban_rural_parity"])
