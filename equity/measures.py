@@ -45,7 +45,8 @@ an undefined measure is NULL (NaN) with the reason in `null_reason`, never 0: a 
 Theil, Atkinson), a zero value (Theil L, Atkinson ε ≥ 1), a negative value (Theil, Atkinson), a zero
 median (McLoone, Verstegen), a zero 5th percentile (federal range ratio), a unit without an
 urban/rural code (the split and parity), a missing area or a zero urban mean (parity).
-Vectorised: one factorize of the group keys, one sort of all units by (group, value), bincount sums.
+Vectorised: the group keys coded once (`key_codes`), one sort of all units by (group, value), then sums
+over contiguous groups (np.add.reduceat) and bincounts; within parts are computed as total − between.
 """
 
 from __future__ import annotations
@@ -234,8 +235,10 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
                 total[nonempty] = np.add.reduceat(w, heads)
             return total
 
+        gs = np.repeat(np.arange(n_groups), n_valid)  # group of each sorted unit
+
         def rep(per_group):
-            return np.repeat(per_group, n_valid)
+            return per_group[gs]
 
         last = np.maximum(ends - 1, 0)
         xs_ = xs if len(xs) else np.zeros(1)
@@ -259,20 +262,32 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
         out["atkinson_1"] = -np.expm1(sum_plr / big_p)
         out["atkinson_2"] = 1.0 - big_p / seg_sum(ps / np.where(positive, r, np.inf))
 
-        cum = np.cumsum(ps)
-        before = np.concatenate(([0.0], cum))[starts]  # pupils of all earlier groups
+        # C_i within each group: one running sum that subtracts each group's total at the next group's
+        # head, so rounding never builds up across groups (fractional pupil counts stay exact enough)
+        cum = np.zeros(0)
+        if len(heads):
+            reset = ps.copy()
+            reset[heads[1:]] -= np.add.reduceat(ps, heads)[:-1]
+            running = np.cumsum(reset)
+            carried = np.zeros(n_groups)
+            carried[nonempty] = running[heads] - ps[heads]  # what the running sum carries into a group
+            cum = running - rep(carried)
         pxs = ps * xs
-        gini_num = seg_sum(pxs * (2.0 * (cum - rep(before)) - ps - rep(big_p)))
+        p_of_group = rep(big_p)
+        gini_num = seg_sum(pxs * (2.0 * cum - ps - p_of_group))
         out["gini"] = gini_num / (big_p * big_s)
 
-        slack = 8 * np.spacing(cum[-1]) if len(cum) else 0.0  # rounding of the running total
         cum_ = cum if len(cum) else np.zeros(1)
+        # group index + share of the group's pupils up to each unit: one non-decreasing array to search
+        position = gs + cum / p_of_group
+        position_ = position if len(position) else np.zeros(1)
+        slack = 4 * np.spacing(float(n_groups)) + 1e-12  # rounding of position (relative to P)
         ps_ = ps if len(ps) else np.zeros(1)
 
         def unit_at(share):
             """Index (into the sorted arrays) of the unit holding pupil position share·P."""
-            target = np.where(nonempty, before + share * big_p - slack, 0.0)
-            return np.minimum(np.searchsorted(cum_, target, side="left"), last)
+            target = np.where(nonempty, np.arange(n_groups) + share - slack, 0.0)
+            return np.minimum(np.searchsorted(position_, target, side="left"), last)
 
         p5 = np.where(nonempty, xs_[unit_at(0.05)], np.nan)
         p95 = np.where(nonempty, xs_[unit_at(0.95)], np.nan)
@@ -287,7 +302,7 @@ def grouped_measures(group_codes: np.ndarray, students: np.ndarray, values: np.n
             below[nonempty] = np.where(k[nonempty] > heads, pairs, 0.0)
         above = big_s - below - ps_[k] * xs_[k]
         half = big_p / 2.0
-        pupils_before_k = cum_[k] - ps_[k] - before
+        pupils_before_k = cum_[k] - ps_[k]
         below_in_k = half - pupils_before_k
         above_in_k = pupils_before_k + ps_[k] - half
         out["mcloone"] = (below + below_in_k * median) / (median * half)
