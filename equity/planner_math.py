@@ -26,11 +26,12 @@ def cv_by_group(g: np.ndarray, p: np.ndarray, x: np.ndarray, n: int) -> np.ndarr
     return cv
 
 
-def _segmented_cumsum(v: np.ndarray, gs: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Inclusive cumulative sum restarting at each group of the sorted group array `gs`."""
-    c = np.cumsum(v)
-    offset = c[starts] - v[starts]
-    return c - offset[gs]
+def _segmented_cumsum(v: np.ndarray, gs: np.ndarray) -> np.ndarray:
+    """Inclusive cumulative sum restarting at each group of `gs` (each group summed on its own: a
+    global cumsum minus offsets would lose digits at national scale)."""
+    if len(v) == 0:
+        return v.astype(float)
+    return pd.Series(v).groupby(gs, sort=False).cumsum().to_numpy()
 
 
 class SortedGroups:
@@ -51,15 +52,13 @@ class SortedGroups:
         self.P = np.bincount(g, weights=p, minlength=n)
         self.S1 = np.bincount(g, weights=p * x0, minlength=n)
         self.S2 = np.bincount(g, weights=p * x0 * x0, minlength=n)
-        nonempty = counts > 0
-        st = self.starts[nonempty]
-        self.cP = _segmented_cumsum(self.ps, self.gs, st if len(st) else self.starts)
-        self.c1 = _segmented_cumsum(self.ps * self.xs, self.gs, st if len(st) else self.starts)
-        self.c2 = _segmented_cumsum(self.ps * self.xs * self.xs, self.gs, st if len(st) else self.starts)
+        self.cP = _segmented_cumsum(self.ps, self.gs)
+        self.c1 = _segmented_cumsum(self.ps * self.xs, self.gs)
+        self.c2 = _segmented_cumsum(self.ps * self.xs * self.xs, self.gs)
         if c is not None:
             cs = c[order]
-            self.cC = _segmented_cumsum(cs, self.gs, st if len(st) else self.starts)
-            self.cCx = _segmented_cumsum(cs * self.xs, self.gs, st if len(st) else self.starts)
+            self.cC = _segmented_cumsum(cs, self.gs)
+            self.cCx = _segmented_cumsum(cs * self.xs, self.gs)
 
     def cv_sq_at(self, r: np.ndarray, level: np.ndarray) -> np.ndarray:
         """CV² when the prefix up to sorted position r (inclusive) is raised to `level`."""
@@ -166,9 +165,7 @@ def comprehensive_targets(g: np.ndarray, p: np.ndarray, c: np.ndarray, x0: np.nd
     eh = group_of_g[eg]
     order = np.lexsort((order_in_g, eff, eh))
     eh_s, dcv_s, eg_s = eh[order], d_cv[order], eg[order]
-    counts = np.bincount(eh_s, minlength=n_groups)
-    starts = (np.cumsum(counts) - counts)[counts > 0]
-    cum = _segmented_cumsum(dcv_s, eh_s, starts)
+    cum = _segmented_cumsum(dcv_s, eh_s)
     before = cum - dcv_s
     take = np.clip(need[eh_s] - before, 0.0, dcv_s)
     drop = np.bincount(eg_s, weights=take, minlength=n)
