@@ -97,10 +97,10 @@ def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys):
     over = coefs["cv"].to_numpy(dtype=float) - tol > coefs["cap"].to_numpy(dtype=float)
     per_ind = coefs["balance_rule"].eq(PER_INDICATOR).to_numpy()
     coefs["cv_passes"] = ~over & ~coefs["cv"].isna().to_numpy()
-    status = coefs.groupby(keys, sort=False).agg(
-        n_indicators=("cv", "size"), n_undefined=("cv", lambda s: int(s.isna().sum())),
+    status = coefs.assign(_undefined=coefs["cv"].isna()).groupby(keys, sort=False, observed=True).agg(
+        n_indicators=("cv", "size"), n_undefined=("_undefined", "sum"),
     ).reset_index()
-    failing_ind = (coefs[per_ind & over].groupby(keys, sort=False)["indicator_code"]
+    failing_ind = (coefs[per_ind & over].groupby(keys, sort=False, observed=True)["indicator_code"]
                    .agg(lambda s: ", ".join(sorted(s))).rename("over_cap").reset_index())
     comp = comprehensive_cv(coefs[~per_ind], keys) if (~per_ind).any() else None
     status = status.merge(failing_ind, on=keys, how="left")
@@ -112,11 +112,11 @@ def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys):
         status["comprehensive_cv"] = np.nan
     rule = school_rule_units(units, values, has_rule, min_passing=min_passing, floor_ratio=floor_ratio,
                              tol=tol, keys=keys)
-    failing_units = (rule.loc[~rule["passes"]].groupby(keys, sort=False).size()
+    failing_units = (rule.loc[~rule["passes"]].groupby(keys, sort=False, observed=True).size()
                      .rename("units_failing_school_rule").reset_index())
     status = status.merge(failing_units, on=keys, how="left")
     status["units_failing_school_rule"] = status["units_failing_school_rule"].fillna(0).astype(int)
-    missing = (units.loc[np.isnan(values)].groupby(keys, sort=False).size().rename("n_unknown").reset_index())
+    missing = (units.loc[np.isnan(values)].groupby(keys, sort=False, observed=True).size().rename("n_unknown").reset_index())
     status = status.merge(missing, on=keys, how="left")
     status["n_unknown"] = status["n_unknown"].fillna(0).astype(int)
     is_comp = status["balance_rule"].eq(COMPREHENSIVE)
@@ -202,6 +202,8 @@ class _Planner:
             raise ValueError(f"groups lack columns {gmissing}")
         if groups.duplicated(keys).any():
             raise ValueError("groups hold a key twice")
+        if units.duplicated([*keys, "school_id", "indicator_code"]).any():
+            raise ValueError("units hold a school twice for one level and indicator")
         self.index = units.index
         self.units = units.reset_index(drop=True)
         self.groups = groups.reset_index(drop=True)
@@ -240,7 +242,7 @@ class _Planner:
         flag(~known, "no rule-set settings for this county level")
         unknown = np.isnan(value)
         if unknown.any():
-            miss = u.loc[unknown].assign(_h=self.h_all[unknown]).groupby("_h")["indicator_code"].agg(
+            miss = u.loc[unknown].assign(_h=self.h_all[unknown]).groupby("_h", observed=True)["indicator_code"].agg(
                 lambda s: ", ".join(sorted(set(map(str, s)))))
             n_miss = np.bincount(self.h_all, weights=unknown, minlength=n_h).astype(int)
             flag(unknown, lambda h: f"{n_miss[h]} unit value(s) unknown ({miss.get(h, '')}): "
@@ -300,9 +302,10 @@ class _Planner:
         self.cost_weight = self.kappa * self.p / (self.s * self.mult)  # yuan per unit of value
 
     # -- additions ----------------------------------------------------------------------------
-    def planned(self, add=None):
-        add = self.add if add is None else add
-        return self.x + add[self.key] * self.mult * self.s / self.p
+    def planned(self, rows=None):
+        if rows is None:
+            return self.x + self.add[self.key] * self.mult * self.s / self.p
+        return self.x[rows] + self.add[self.key[rows]] * self.mult[rows] * self.s[rows] / self.p[rows]
 
     def request(self, target, flag):
         """Raise every row to at least `target` (value space; NaN = nothing) from where it stands."""
@@ -340,75 +343,92 @@ class _Planner:
         floor = np.where(waived, self.floor_ratio * t, t)
         return floor, waived
 
-    def coefficient_targets(self, base, only_h=None):
-        """Per row, the value the coefficient stage aims at from `base` (NaN where nothing)."""
+    def coefficient_targets(self, base, only_h):
+        """Per row, the value the coefficient stage aims at from `base`, for the groups `only_h`
+        (NaN elsewhere and where a row needs nothing)."""
+        target = np.full(len(base), np.nan)
+        sel = np.flatnonzero(only_h[self.h])
+        if not len(sel):
+            return target
+        g, p, b, c, h = self.g[sel], self.p[sel], base[sel], self.cost_weight[sel], self.h[sel]
         n_g, h_of_g = self.n_g, self.h_of_g
-        active_g = np.ones(n_g, dtype=bool) if only_h is None else only_h[h_of_g]
-        comp_g = self.comp_h[h_of_g]
-        cap_g = np.where(active_g, self.cap_h[h_of_g], np.nan)
-        level = water_levels(self.g, self.p, base, cap_g, n_g)
-        if (comp_g & active_g).any():
-            cap_each = level
-            cap_comp = np.where(active_g & comp_g, self.cap_h[h_of_g], np.nan)
-            tgt = comprehensive_targets(self.g, self.p, self.cost_weight, base, n_g, h_of_g,
-                                        np.where(np.isnan(self.cap_h), np.inf, self.cap_h), self.n_h)
-            tgt = np.where(np.isnan(cap_comp), np.nan, tgt)
-            level_comp = water_levels(self.g, self.p, base, tgt, n_g)
-            cost_each = self.group_cost(cap_each, base)
-            cost_comp = self.group_cost(level_comp, base)
-            use_comp = comp_g & active_g & (cost_comp[h_of_g] < cost_each[h_of_g])
+        comp_g = self.comp_h[h_of_g] & only_h[h_of_g]
+        cap_g = np.where(only_h[h_of_g], self.cap_h[h_of_g], np.nan)
+        level = water_levels(g, p, b, cap_g, n_g)
+        if comp_g.any():
+            cap_h = np.where(self.comp_h & only_h & ~np.isnan(self.cap_h), self.cap_h, np.inf)
+            tgt = comprehensive_targets(g, p, c, b, n_g, h_of_g, cap_h, self.n_h)
+            level_comp = water_levels(g, p, b, np.where(comp_g, tgt, np.nan), n_g)
+
+            def cost(level_g):
+                lv = level_g[g]
+                add = np.where(np.isnan(lv), 0.0, np.maximum(lv - b, 0.0))
+                return np.bincount(h, weights=c * add, minlength=self.n_h)
+
+            # never dearer than every indicator at its cap
+            use_comp = comp_g & (cost(level_comp)[h_of_g] < cost(level)[h_of_g])
             level = np.where(use_comp, level_comp, level)
-        level = np.where(active_g, level, np.nan)
-        lv = level[self.g]
-        return np.where(lv > base, lv, np.nan)
+        lv = level[g]
+        target[sel] = np.where(lv > b, lv, np.nan)
+        return target
 
-    def group_cost(self, level_g, base):
-        add = np.where(np.isnan(level_g[self.g]), 0.0, np.maximum(level_g[self.g] - base, 0.0))
-        return np.bincount(self.h, weights=self.cost_weight * add, minlength=self.n_h)
-
-    def failing(self, values):
-        cv = cv_by_group(self.g, self.p, values, self.n_g)
+    def failing(self, sel=None):
+        """(failing groups, CV per indicator group) on the planned values of rows `sel` (all rows by
+        default; a group is judged only when all its rows are in `sel`)."""
+        sel = np.arange(len(self.rows)) if sel is None else sel
+        g = self.g[sel]
+        cv = cv_by_group(g, self.p[sel], self.planned(rows=sel), self.n_g)
+        present = np.bincount(g, minlength=self.n_g) > 0
         cap_g = self.cap_h[self.h_of_g]
-        over_g = cv - self.tol > cap_g
+        over_g = present & (cv - self.tol > cap_g)
         fail = np.bincount(self.h_of_g, weights=over_g & ~self.comp_h[self.h_of_g], minlength=self.n_h) > 0
-        k = np.bincount(self.h_of_g, minlength=self.n_h)
-        mean = np.bincount(self.h_of_g, weights=np.nan_to_num(cv, nan=np.inf), minlength=self.n_h) / np.maximum(k, 1)
-        fail |= self.comp_h & (mean - self.tol > self.cap_h)
+        k = np.bincount(self.h_of_g, weights=present, minlength=self.n_h)
+        cv_sum = np.bincount(self.h_of_g, weights=np.where(present, np.nan_to_num(cv, nan=np.inf), 0.0),
+                             minlength=self.n_h)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = cv_sum / k
+        fail |= self.comp_h & (k > 0) & (mean - self.tol > self.cap_h)
         return fail, cv
 
-    def greedy(self, fail, cv):
+    def greedy(self, fail):
         """One indivisible unit (or 0.1 % of the county mean, for a divisible resource) where it lowers
-        the CV most per yuan, for each failing group, one step at a time."""
-        for _ in range(GREEDY_STEPS):
+        the CV most per yuan, for each failing group, one step at a time; a full re-check every few
+        steps (a split school's lift can make another level fail)."""
+        for step in range(GREEDY_STEPS):
             if not fail.any():
                 return fail
-            cur = self.planned()
-            total = np.bincount(self.g, weights=self.p, minlength=self.n_g)
-            s1 = np.bincount(self.g, weights=self.p * cur, minlength=self.n_g)
-            s2 = np.bincount(self.g, weights=self.p * cur * cur, minlength=self.n_g)
-            mean_g = s1 / total
-            step_nat = np.where(self.integer, 1.0, 0.001 * mean_g[self.g] * self.p / self.s / self.mult)
-            dx = step_nat * self.mult * self.s / self.p
-            n1 = s1[self.g] + self.p * dx
-            n2 = s2[self.g] + self.p * ((cur + dx) ** 2 - cur * cur)
-            m = n1 / total[self.g]
-            new_cv = np.sqrt(np.maximum(n2 / total[self.g] / (m * m) - 1.0, 0.0)) / 1.0
-            gain = (cv[self.g] - new_cv) / (step_nat * self.kappa)
+            sel = np.flatnonzero(fail[self.h])
+            g, p, h = self.g[sel], self.p[sel], self.h[sel]
+            cur = self.planned(rows=sel)
+            _, cv = self.failing(sel)
+            total = np.bincount(g, weights=p, minlength=self.n_g)
+            s1 = np.bincount(g, weights=p * cur, minlength=self.n_g)
+            s2 = np.bincount(g, weights=p * cur * cur, minlength=self.n_g)
+            mean_g = s1 / np.where(total > 0, total, 1.0)
+            mult, s, kappa = self.mult[sel], self.s[sel], self.kappa[sel]
+            step_nat = np.where(self.integer[sel], 1.0, 0.001 * mean_g[g] * p / s / mult)
+            dx = step_nat * mult * s / p
+            n1 = s1[g] + p * dx
+            n2 = s2[g] + p * ((cur + dx) ** 2 - cur * cur)
+            m = n1 / total[g]
+            new_cv = np.sqrt(np.maximum(n2 / total[g] / (m * m) - 1.0, 0.0))
+            gain = (cv[g] - new_cv) / (step_nat * kappa)
             over_g = cv - self.tol > self.cap_h[self.h_of_g]
-            eligible = fail[self.h] & (self.comp_h[self.h] | over_g[self.g]) & (gain > 0)
+            eligible = (self.comp_h[h] | over_g[g]) & (gain > 0)
             if not eligible.any():
                 return fail
             score = np.where(eligible, gain, -np.inf)
-            order = np.lexsort((-score, self.h))
-            first = order[np.r_[True, self.h[order][1:] != self.h[order][:-1]]]
-            pick = first[np.isfinite(score[first])]
+            order = np.lexsort((-score, h))
+            first = order[np.r_[True, h[order][1:] != h[order][:-1]]]
+            first = first[np.isfinite(score[first])]
+            pick = sel[first]
             add_step = np.zeros(self.n_key)
-            np.maximum.at(add_step, self.key[pick], step_nat[pick])
+            np.maximum.at(add_step, self.key[pick], step_nat[first])
             self.add = self.add + add_step
-            self.own[pick] += step_nat[pick]
+            self.own[pick] += step_nat[first]
             self.flags[pick] |= REPAIR
-            fail, cv = self.failing(self.planned())
-        return fail
+            fail = self.failing(sel)[0] & fail if step % 20 != 19 else self.failing()[0]
+        return self.failing()[0]
 
     # -- run ------------------------------------------------------------------------------------
     def run(self) -> PlanResult:
@@ -417,26 +437,29 @@ class _Planner:
         self.add = np.zeros(self.n_key)
         self.own = np.zeros(n)
         self.flags = np.zeros(n, dtype=np.int64)
-        floor, waived = self.floors() if n else (np.zeros(0), np.zeros(0, bool))
-        if n:
-            self.request(np.where(np.isnan(floor), np.nan, floor), FLOOR)
-            self.flags[waived & ((self.flags & FLOOR) > 0)] ^= FLOOR | FLOOR_85
-        self.floor_add = self.add.copy()
-        base = self.planned() if n else np.zeros(0)
         zero_mean = np.zeros(self.n_h, dtype=bool)
         if n:
+            floor, waived = self.floors()
+            self.request(floor, FLOOR)
+            self.flags[waived & ((self.flags & FLOOR) > 0)] ^= FLOOR | FLOOR_85
+            self.floor_add = self.add.copy()
+            base = self.planned()
             mean0 = (np.bincount(self.g, weights=self.p * base, minlength=self.n_g)
                      / np.bincount(self.g, weights=self.p, minlength=self.n_g))
             zero_mean = np.bincount(self.h_of_g, weights=~(mean0 > 0), minlength=self.n_h) > 0
             self.cap_h = np.where(zero_mean, np.nan, self.cap_h)
-            self.request(self.coefficient_targets(base), COEFFICIENT)
-            fail, cv = self.failing(self.planned())
+            fail, _ = self.failing()
+            self.request(self.coefficient_targets(base, fail), COEFFICIENT)
             for _ in range(REPAIR_ROUNDS):
+                fail, _ = self.failing()
                 if not fail.any():
                     break
-                self.request(self.coefficient_targets(self.planned(), only_h=fail), REPAIR)
-                fail, cv = self.failing(self.planned())
-            self.greedy(fail, cv)
+                self.request(self.coefficient_targets(self.planned(), fail), REPAIR)
+            else:
+                fail, _ = self.failing()
+            self.greedy(fail)
+        else:
+            self.floor_add = self.add.copy()
         for h in np.flatnonzero(zero_mean):
             self.reasons[self.h_to_global[h]] = "weighted mean is 0 after the floors: the CV is undefined"
         return self.assemble()
@@ -500,7 +523,7 @@ class _Planner:
                 arr = np.zeros(len(u))
                 arr[self.rows] = vals
                 per_row[col] = arr
-        sums = per_row.groupby([*keys, "indicator_code"], sort=False).sum().reset_index()
+        sums = per_row.groupby([*keys, "indicator_code"], sort=False, observed=True).sum().reset_index()
         gp = gp.merge(sums, on=[*keys, "indicator_code"], how="left")
         gp = gp.merge(status[[*keys, "plan_passes"]], on=keys, how="left")
         comp_keys = gp.loc[gp["balance_rule"].eq(COMPREHENSIVE), keys].drop_duplicates()
@@ -509,7 +532,7 @@ class _Planner:
             cp = comprehensive_cv(coefs_planned.merge(comp_keys, on=keys), keys).rename(
                 columns={"cv": "cv_planned"})
             comp = cn[[*keys, "cv_now"]].merge(cp[[*keys, "cv_planned"]], on=keys)
-            agg = gp.merge(comp_keys, on=keys).groupby(keys, sort=False).agg(
+            agg = gp.merge(comp_keys, on=keys).groupby(keys, sort=False, observed=True).agg(
                 cap=("cap", "first"), balance_rule=("balance_rule", "first"),
                 units_failing_now=("units_failing_now", "max"), units_touched=("units_touched", "max"),
                 addition_total=("addition_total", "sum"), cost_yuan=("cost_yuan", "sum"),
@@ -525,7 +548,7 @@ class _Planner:
         gs = self.group_frame.copy()
         gs["reason_if_not_planned"] = self.reasons
         gs["planned"] = pd.isna(self.reasons)
-        costs = per_row.groupby(keys, sort=False)[["cost_yuan", "floor_cost_yuan"]].sum().reset_index()
+        costs = per_row.groupby(keys, sort=False, observed=True)[["cost_yuan", "floor_cost_yuan"]].sum().reset_index()
         gs = gs.merge(costs, on=keys, how="left")
         gs = gs.merge(status[[*keys, "plan_passes", "reason"]].rename(columns={"reason": "reason_if_fails"}),
                       on=keys, how="left")
