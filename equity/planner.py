@@ -55,98 +55,119 @@ class PlanResult:
 # Verification: the verdict's rules on given values
 
 
-def school_rule_units(units: pd.DataFrame, values: np.ndarray, has_rule: np.ndarray, *, min_passing: int,
-                      floor_ratio: float, tol: float, keys: list[str]) -> pd.DataFrame:
-    """The school rule per unit, as int_school_unit_verdicts.sql: at least `min_passing` thresholded
-    indicators at or above the threshold and every other at or above floor_ratio × threshold;
-    values equal to a threshold pass (tolerance `tol`). Only rows of groups with the rule count."""
-    t = units["threshold"].to_numpy(dtype=float)
-    rows = has_rule & ~np.isnan(t)
-    sub = units.loc[rows, [*keys, "school_id"]].reset_index(drop=True)
-    if sub.empty:
-        return sub.assign(n_indicators=0, n_passing=0, n_near=0, passes=True)
-    v, t = values[rows], t[rows]
-    passes = v + tol >= t
-    near = ~passes & (v + tol >= t * floor_ratio)
-    codes = group_codes(sub, [*keys, "school_id"])
-    n = int(codes.max()) + 1
-    out = sub.iloc[first_rows(codes, n)].reset_index(drop=True)
-    out["n_indicators"] = np.bincount(codes, minlength=n)
-    out["n_passing"] = np.bincount(codes, weights=passes, minlength=n).astype(int)
-    out["n_near"] = np.bincount(codes, weights=near, minlength=n).astype(int)
-    out["passes"] = (out["n_passing"] >= min_passing) & (out["n_passing"] + out["n_near"] == out["n_indicators"])
-    return out
+def _combine(*codes: np.ndarray) -> np.ndarray:
+    """0..n-1 per distinct combination of non-negative integer code arrays (numbered in sorted order
+    of the combination, not by first appearance). A dense relabelling when the combinations fit in
+    a small table, a hash factorize otherwise."""
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    size = 1
+    for c in codes:
+        base = int(c.max(initial=0)) + 1
+        combined = combined * base + c
+        size *= base
+    if size <= 4 * len(combined) + 1_000_000:
+        present = np.zeros(size, dtype=bool)
+        present[combined] = True
+        return (np.cumsum(present) - 1)[combined].astype(np.int64)
+    return pd.factorize(combined)[0].astype(np.int64)
+
+
+def school_rule_failures(h: np.ndarray, school: np.ndarray, values: np.ndarray, threshold: np.ndarray,
+                         has_rule_row: np.ndarray, n_h: int, *, min_passing: int, floor_ratio: float,
+                         tol: float) -> np.ndarray:
+    """Units failing the school rule, per group h, as int_school_unit_verdicts.sql: a unit passes when
+    at least `min_passing` thresholded indicators reach the threshold and every other reaches
+    floor_ratio × threshold (a value equal to a threshold passes, within `tol`). Only rows of groups
+    with the rule count; a unit with an unknown value counts as failing only if its known values
+    already fail it (callers treat unknown values apart)."""
+    rows = has_rule_row & ~np.isnan(threshold)
+    if not rows.any():
+        return np.zeros(n_h, dtype=np.int64)
+    v, t, hr = values[rows], threshold[rows], h[rows]
+    unit = _combine(hr, school[rows])
+    n = int(unit.max()) + 1
+    known = ~np.isnan(v)
+    passes = known & (v + tol >= t)
+    near = known & ~passes & (v + tol >= t * floor_ratio)
+    n_ind = np.bincount(unit, minlength=n)
+    n_known = np.bincount(unit, weights=known, minlength=n)
+    n_pass = np.bincount(unit, weights=passes, minlength=n)
+    n_near = np.bincount(unit, weights=near, minlength=n)
+    fails = (n_known - n_pass - n_near > 0) | (n_pass + (n_ind - n_known) < min_passing)
+    fails |= (n_known == n_ind) & ~((n_pass >= min_passing) & (n_pass + n_near == n_ind))
+    unit_h = np.zeros(n, dtype=np.int64)
+    unit_h[unit] = hr
+    return np.bincount(unit_h, weights=fails, minlength=n_h).astype(np.int64)
 
 
 def verify(units: pd.DataFrame, planned_values, groups: pd.DataFrame, *, min_passing: int = 6,
            floor_ratio: float = 0.85, tol: float = 1e-9, keys: list[str] | None = None) -> pd.DataFrame:
     """Per group: does the county level pass the resource dimension with `planned_values` (aligned
-    with the rows of `units`)? Columns: keys, units_failing_school_rule, school_rule_passes,
+    with the rows of `units`)? The school rule as the SQL verdict, the coefficients by the published
+    kernel (equity.coefficients). Columns: keys, units_failing_school_rule, school_rule_passes,
     coefficient_passes, plan_passes (NA when a value is unknown), reason."""
     keys = list(keys or GROUP_KEYS)
     return _verify(units.reset_index(drop=True), np.asarray(planned_values, dtype=float), groups,
                    min_passing=min_passing, floor_ratio=floor_ratio, tol=tol, keys=keys)[0]
 
 
-def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys):
-    settings = units[keys].merge(groups[[*keys, *GROUP_COLUMNS]], on=keys, how="left")
-    has_rule = settings["has_school_rule"].fillna(False).to_numpy(dtype=bool)
-    frame = units[[*keys, "indicator_code", "students"]].assign(value=values)
-    coefs = county_coefficients(frame, keys)
-    coefs = coefs.merge(groups[[*keys, *GROUP_COLUMNS]], on=keys, how="left")
-    over = coefs["cv"].to_numpy(dtype=float) - tol > coefs["cap"].to_numpy(dtype=float)
-    per_ind = coefs["balance_rule"].eq(PER_INDICATOR).to_numpy()
-    coefs["cv_passes"] = ~over & ~coefs["cv"].isna().to_numpy()
-    status = coefs.assign(_undefined=coefs["cv"].isna()).groupby(keys, sort=False, observed=True).agg(
-        n_indicators=("cv", "size"), n_undefined=("_undefined", "sum"),
-    ).reset_index()
-    failing_ind = (coefs[per_ind & over].groupby(keys, sort=False, observed=True)["indicator_code"]
-                   .agg(lambda s: ", ".join(sorted(s))).rename("over_cap").reset_index())
-    comp = comprehensive_cv(coefs[~per_ind], keys) if (~per_ind).any() else None
-    status = status.merge(failing_ind, on=keys, how="left")
+def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys, h=None, school=None):
+    """(status per group, coefficients per group × indicator with keys, cap and balance_rule)."""
+    h = group_codes(units, keys) if h is None else h
+    school = pd.factorize(units["school_id"])[0] if school is None else school
+    n_h = int(h.max()) + 1
+    status = units.iloc[first_rows(h, n_h)][keys].reset_index(drop=True)
     status = status.merge(groups[[*keys, *GROUP_COLUMNS]], on=keys, how="left")
-    if comp is not None and not comp.empty:
-        status = status.merge(comp[[*keys, "cv"]].rename(columns={"cv": "comprehensive_cv"}), on=keys,
-                              how="left")
-    else:
-        status["comprehensive_cv"] = np.nan
-    rule = school_rule_units(units, values, has_rule, min_passing=min_passing, floor_ratio=floor_ratio,
-                             tol=tol, keys=keys)
-    failing_units = (rule.loc[~rule["passes"]].groupby(keys, sort=False, observed=True).size()
-                     .rename("units_failing_school_rule").reset_index())
-    status = status.merge(failing_units, on=keys, how="left")
-    status["units_failing_school_rule"] = status["units_failing_school_rule"].fillna(0).astype(int)
-    missing = (units.loc[np.isnan(values)].groupby(keys, sort=False, observed=True).size().rename("n_unknown").reset_index())
-    status = status.merge(missing, on=keys, how="left")
-    status["n_unknown"] = status["n_unknown"].fillna(0).astype(int)
-    is_comp = status["balance_rule"].eq(COMPREHENSIVE)
-    comp_over = status["comprehensive_cv"].to_numpy(dtype=float) - tol > status["cap"].to_numpy(dtype=float)
-    status["school_rule_passes"] = status["units_failing_school_rule"] == 0
-    coef_ok = np.where(is_comp, ~comp_over & status["comprehensive_cv"].notna(),
-                       status["over_cap"].isna() & (status["n_undefined"] == 0))
-    coef_ok = coef_ok | status["cap"].isna().to_numpy()  # no cap set: the coefficient is not a condition
-    status["coefficient_passes"] = coef_ok.astype(bool)
-    passes = pd.array(status["school_rule_passes"] & status["coefficient_passes"], dtype="boolean")
-    unknown = (status["n_unknown"] > 0).to_numpy()
-    passes[unknown] = pd.NA
+    cap = status["cap"].to_numpy(dtype=float, na_value=np.nan)
+    is_comp = status["balance_rule"].eq(COMPREHENSIVE).to_numpy()
+    has_rule = status["has_school_rule"].fillna(False).to_numpy(dtype=bool)
+    frame = pd.DataFrame({"_h": h, "indicator_code": units["indicator_code"].to_numpy(),
+                          "students": units["students"].to_numpy(dtype=float), "value": values})
+    coefs = county_coefficients(frame, ["_h"])  # the published kernel
+    ch = coefs["_h"].to_numpy(dtype=np.int64)
+    cv = coefs["cv"].to_numpy(dtype=float)
+    over = (cv - tol > cap[ch]) & ~is_comp[ch]
+    undefined = np.isnan(cv)
+    n_over = np.bincount(ch, weights=over, minlength=n_h)
+    n_undefined = np.bincount(ch, weights=undefined & ~is_comp[ch], minlength=n_h).astype(int)
+    comp_cv = np.full(n_h, np.nan)
+    if is_comp.any():
+        comp = comprehensive_cv(coefs[is_comp[ch]], ["_h"])
+        comp_cv[comp["_h"].to_numpy(dtype=np.int64)] = comp["cv"].to_numpy(dtype=float)
+    n_unknown = np.bincount(h, weights=np.isnan(values), minlength=n_h).astype(int)
+    failing_units = school_rule_failures(h, school, values, units["threshold"].to_numpy(dtype=float),
+                                         has_rule[h], n_h, min_passing=min_passing, floor_ratio=floor_ratio,
+                                         tol=tol)
+    comp_ok = comp_cv - tol <= cap
+    coef_ok = np.where(is_comp, comp_ok, (n_over == 0) & (n_undefined == 0)) | np.isnan(cap)
+    status["units_failing_school_rule"] = failing_units
+    status["school_rule_passes"] = failing_units == 0
+    status["coefficient_passes"] = coef_ok
+    passes = pd.array(status["school_rule_passes"].to_numpy() & coef_ok, dtype="boolean")
+    passes[n_unknown > 0] = pd.NA
     status["plan_passes"] = passes
-    reasons = []
-    for row in status.itertuples(index=False):
+    reasons = np.full(n_h, None, dtype=object)
+    over_names = (coefs.loc[over, ["_h", "indicator_code"]].astype({"indicator_code": str})
+                  .groupby("_h")["indicator_code"].agg(lambda s: ", ".join(sorted(s))))
+    for k in np.flatnonzero((n_unknown > 0) | (failing_units > 0) | ~coef_ok):
         parts = []
-        if row.n_unknown:
-            parts.append(f"{row.n_unknown} value(s) unknown")
-        if row.units_failing_school_rule:
-            parts.append(f"{row.units_failing_school_rule} unit(s) fail the school rule")
-        if row.balance_rule == COMPREHENSIVE and not (row.comprehensive_cv - tol <= row.cap):
-            parts.append(f"comprehensive CV {row.comprehensive_cv:.4f} over cap {row.cap}")
-        if row.balance_rule != COMPREHENSIVE and isinstance(row.over_cap, str):
-            parts.append(f"CV over cap {row.cap}: {row.over_cap}")
-        if row.n_undefined and row.balance_rule != COMPREHENSIVE:
-            parts.append(f"{row.n_undefined} coefficient(s) undefined")
-        reasons.append("; ".join(parts) or None)
+        if n_unknown[k]:
+            parts.append(f"{n_unknown[k]} value(s) unknown")
+        if failing_units[k]:
+            parts.append(f"{failing_units[k]} unit(s) fail the school rule")
+        if is_comp[k] and not comp_ok[k]:
+            parts.append(f"comprehensive CV {comp_cv[k]:.4f} over cap {cap[k]}")
+        if k in over_names.index:
+            parts.append(f"CV over cap {cap[k]}: {over_names[k]}")
+        if n_undefined[k]:
+            parts.append(f"{n_undefined[k]} coefficient(s) undefined")
+        reasons[k] = "; ".join(parts) or None
     status["reason"] = reasons
     cols = [*keys, "units_failing_school_rule", "school_rule_passes", "coefficient_passes", "plan_passes",
             "reason"]
+    coefs = pd.concat([status.iloc[ch][[*keys, "cap", "balance_rule"]].reset_index(drop=True),
+                       coefs.drop(columns="_h")], axis=1)
+    coefs["_h"] = ch
     return status[cols], coefs
 
 
@@ -202,8 +223,6 @@ class _Planner:
             raise ValueError(f"groups lack columns {gmissing}")
         if groups.duplicated(keys).any():
             raise ValueError("groups hold a key twice")
-        if units.duplicated([*keys, "school_id", "indicator_code"]).any():
-            raise ValueError("units hold a school twice for one level and indicator")
         self.index = units.index
         self.units = units.reset_index(drop=True)
         self.groups = groups.reset_index(drop=True)
@@ -212,25 +231,29 @@ class _Planner:
     # -- setup ---------------------------------------------------------------------------------
     def _setup(self):
         u, keys = self.units, self.keys
-        settings = u[keys].merge(self.groups[[*keys, *GROUP_COLUMNS]].assign(_known=True), on=keys,
-                                 how="left")
-        self.h_all = group_codes(u, keys)
+        codes = {c: pd.factorize(u[c])[0].astype(np.int64) for c in [*keys, "school_id", "indicator_code"]}
+        self.h_all = _combine(*(codes[k] for k in keys)) if len(u) else np.zeros(0, dtype=np.int64)
+        self.school_all = codes["school_id"]
         n_h = int(self.h_all.max()) + 1 if len(u) else 0
         self.n_h_all = n_h
-        hf = first_rows(self.h_all, n_h)
-        self.group_frame = u.iloc[hf][keys].reset_index(drop=True)
+        self.group_frame = u.iloc[first_rows(self.h_all, n_h)][keys].reset_index(drop=True)
+        unit_codes = _combine(self.h_all, codes["school_id"]) if len(u) else np.zeros(0, dtype=np.int64)
+        if len(u) and np.bincount(_combine(unit_codes, codes["indicator_code"])).max() > 1:
+            raise ValueError("units hold a school twice for one level and indicator")
+        settings = self.group_frame.merge(self.groups[[*keys, *GROUP_COLUMNS]].assign(_known=True), on=keys,
+                                          how="left")
         value = u["value"].to_numpy(dtype=float, na_value=np.nan)
         p = u["students"].to_numpy(dtype=float, na_value=np.nan)
         kappa = u["unit_cost"].to_numpy(dtype=float, na_value=np.nan)
         share = u["school_share"].to_numpy(dtype=float, na_value=np.nan)
         scale = u["scale"].to_numpy(dtype=float, na_value=np.nan)
-        known = settings["_known"].fillna(False).to_numpy(dtype=bool)
-        rule = settings["balance_rule"].to_numpy(dtype=object)
-        has_rule = settings["has_school_rule"].fillna(False).to_numpy(dtype=bool)
-        cap = settings["cap"].to_numpy(dtype=float, na_value=np.nan)
+        hh = self.h_all
+        known = settings["_known"].fillna(False).to_numpy(dtype=bool)[hh]
+        rule = settings["balance_rule"].to_numpy(dtype=object)[hh]
+        has_rule = settings["has_school_rule"].fillna(False).to_numpy(dtype=bool)[hh]
+        cap = settings["cap"].to_numpy(dtype=float, na_value=np.nan)[hh]
         t = u["threshold"].to_numpy(dtype=float, na_value=np.nan)
         thr_rows = has_rule & ~np.isnan(t)
-        unit_codes = group_codes(u, [*keys, "school_id"])
         n_thr_unit = np.bincount(unit_codes, weights=thr_rows)
         reasons = np.full(n_h, None, dtype=object)
 
@@ -268,25 +291,24 @@ class _Planner:
         self.mult = np.where(self.shared, share[r], 1.0)
         self.integer = u["integer"].astype(bool).to_numpy()[r]
         self.t = np.where(has_rule[r], t[r], np.nan)
-        sub = u.iloc[r]
-        self.h = pd.factorize(self.h_all[r])[0] if len(r) else np.zeros(0, dtype=np.int64)
-        self.h_global = np.unique(self.h_all[r], return_index=False) if len(r) else np.zeros(0, int)
+        self.h = _combine(self.h_all[r]) if len(r) else np.zeros(0, dtype=np.int64)
         self.h_to_global = np.zeros(0, dtype=np.int64)
         if len(r):
             self.h_to_global = self.h_all[r][first_rows(self.h, int(self.h.max()) + 1)]
         self.n_h = int(self.h.max()) + 1 if len(r) else 0
-        self.g = group_codes(sub, [*keys, "indicator_code"]) if len(r) else np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        self.g = _combine(self.h, codes["indicator_code"][r]) if len(r) else empty
         self.n_g = int(self.g.max()) + 1 if len(r) else 0
         self.h_of_g = np.zeros(self.n_g, dtype=np.int64)
         self.h_of_g[self.g] = self.h
-        self.unit = group_codes(sub, [*keys, "school_id"]) if len(r) else np.zeros(0, dtype=np.int64)
+        self.unit = _combine(unit_codes[r]) if len(r) else empty
         self.n_unit = int(self.unit.max()) + 1 if len(r) else 0
         # the addition key: a whole-school resource is one addition per school (all its levels)
         school_keys = [k for k in keys if k != "level"] + ["school_id", "indicator_code"]
         if len(r):
-            school = group_codes(sub, school_keys)
-            own = len(r) + np.arange(len(r))
-            self.key = pd.factorize(np.where(self.shared, school, own))[0]
+            school = _combine(*(codes[k][r] for k in school_keys))
+            own = int(school.max()) + 1 + np.arange(len(r))
+            self.key = _combine(np.where(self.shared, school, own))
         else:
             self.key = np.zeros(0, dtype=np.int64)
         self.n_key = int(self.key.max()) + 1 if len(r) else 0
@@ -468,12 +490,18 @@ class _Planner:
     def assemble(self) -> PlanResult:
         keys, u = self.keys, self.units
         n = len(self.rows)
-        planned_all = u["value"].to_numpy(dtype=float, na_value=np.nan).copy()
+        now = u["value"].to_numpy(dtype=float, na_value=np.nan)
+        planned_all = now.copy()
         if n:
             planned_all[self.rows] = self.planned()
-        status, coefs_planned = _verify(u, planned_all, self.groups, min_passing=self.min_passing,
-                                        floor_ratio=self.floor_ratio, tol=self.tol, keys=keys)
-        coefs_now = county_coefficients(u[[*keys, "indicator_code", "students", "value"]], keys)
+        status, coefs = _verify(u, planned_all, self.groups, min_passing=self.min_passing,
+                                floor_ratio=self.floor_ratio, tol=self.tol, keys=keys, h=self.h_all,
+                                school=self.school_all)
+        frame_now = pd.DataFrame({"_h": self.h_all, "indicator_code": u["indicator_code"].to_numpy(),
+                                  "students": u["students"].to_numpy(dtype=float), "value": now})
+        coefs_now = county_coefficients(frame_now, ["_h"])  # same group order as `coefs`
+        g_all = group_codes(frame_now, ["_h", "indicator_code"])  # the kernel's numbering of those rows
+        n_g_all = len(coefs)
         # driver of each addition: the row that asked the most of it
         driver = np.full(self.n_key, -1, dtype=np.int64)
         if n:
@@ -483,18 +511,20 @@ class _Planner:
         is_driver = np.zeros(n, dtype=bool)
         is_driver[driver[driver >= 0]] = True
         is_driver &= self.add[self.key] > 0
-        gain = self.add[self.key] * self.mult if n else np.zeros(0)
-        addition = np.where(is_driver, self.add[self.key], 0.0) if n else np.zeros(0)
-        cost = addition * self.kappa if n else np.zeros(0)
-        floor_cost = np.where(is_driver, self.floor_add[self.key], 0.0) * self.kappa if n else np.zeros(0)
+        gain = self.add[self.key] * self.mult
+        addition = np.where(is_driver, self.add[self.key], 0.0)
+        cost = addition * self.kappa
+        floor_cost = np.where(is_driver, self.floor_add[self.key], 0.0) * self.kappa
         touched = gain > 0
-        drv_level = u["level"].to_numpy()[self.rows][np.maximum(driver[self.key], 0)] if n else []
-        reason = []
-        for f, lifted in zip(self.flags[touched], ~is_driver[touched], strict=True):
-            names = [name for bit, name in REASON_NAMES if f & bit]
-            if lifted or not names:
+        levels = u["level"].to_numpy()[self.rows]
+        drv_level = levels[np.maximum(driver[self.key], 0)] if n else levels
+        table = []
+        for code in range(32):
+            names = [name for bit, name in REASON_NAMES if code & bit]
+            if code & 16 or not names:
                 names.append(SHARED_LIFT)
-            reason.append("+".join(names))
+            table.append("+".join(names))
+        reason_code = (self.flags & 15) + 16 * (~is_driver)
         rows = self.rows[touched]
         unit_plan = u.iloc[rows][[*keys, "school_id", "indicator_code"]].reset_index(drop=True)
         unit_plan["value_now"] = self.x[touched]
@@ -502,42 +532,42 @@ class _Planner:
         unit_plan["addition"] = addition[touched]
         unit_plan["unit_gain"] = gain[touched]
         unit_plan["cost_yuan"] = cost[touched]
-        unit_plan["reason"] = reason
-        unit_plan["driven_by_level"] = np.asarray(drv_level)[touched] if n else []
+        unit_plan["reason"] = np.asarray(table, dtype=object)[reason_code[touched]]
+        unit_plan["driven_by_level"] = drv_level[touched]
         unit_plan["shared"] = self.shared[touched]
 
-        # group × indicator
-        gp = coefs_now[[*keys, "indicator_code", "cv"]].rename(columns={"cv": "cv_now"})
-        gp = gp.merge(coefs_planned[[*keys, "indicator_code", "cv", "cap", "balance_rule"]]
-                      .rename(columns={"cv": "cv_planned"}), on=[*keys, "indicator_code"], how="left")
+        # group × indicator: sums over the rows of each (group, indicator)
+        def per_g(values_on_rows, on_all=None):
+            full = np.zeros(len(u)) if on_all is None else on_all
+            if on_all is None:
+                full[self.rows] = values_on_rows
+            return np.bincount(g_all, weights=full, minlength=n_g_all)
+
         t = u["threshold"].to_numpy(dtype=float, na_value=np.nan)
-        v = u["value"].to_numpy(dtype=float, na_value=np.nan)
-        per_row = u[[*keys, "indicator_code"]].assign(
-            units_failing_now=(v + self.tol < t), units_touched=0, addition_total=0.0, cost_yuan=0.0,
-            floor_cost_yuan=0.0)
-        if n:
-            ut = per_row["units_touched"].to_numpy().copy()
-            ut[self.rows] = touched
-            per_row["units_touched"] = ut
-            for col, vals in (("addition_total", addition), ("cost_yuan", cost), ("floor_cost_yuan", floor_cost)):
-                arr = np.zeros(len(u))
-                arr[self.rows] = vals
-                per_row[col] = arr
-        sums = per_row.groupby([*keys, "indicator_code"], sort=False, observed=True).sum().reset_index()
-        gp = gp.merge(sums, on=[*keys, "indicator_code"], how="left")
-        gp = gp.merge(status[[*keys, "plan_passes"]], on=keys, how="left")
-        comp_keys = gp.loc[gp["balance_rule"].eq(COMPREHENSIVE), keys].drop_duplicates()
-        if not comp_keys.empty:
-            cn = comprehensive_cv(coefs_now.merge(comp_keys, on=keys), keys).rename(columns={"cv": "cv_now"})
-            cp = comprehensive_cv(coefs_planned.merge(comp_keys, on=keys), keys).rename(
-                columns={"cv": "cv_planned"})
-            comp = cn[[*keys, "cv_now"]].merge(cp[[*keys, "cv_planned"]], on=keys)
-            agg = gp.merge(comp_keys, on=keys).groupby(keys, sort=False, observed=True).agg(
-                cap=("cap", "first"), balance_rule=("balance_rule", "first"),
+        ch = coefs["_h"].to_numpy(dtype=np.int64)
+        gp = coefs[[*keys, "indicator_code", "balance_rule"]].copy()
+        gp["cv_now"] = coefs_now["cv"].to_numpy()
+        gp["cv_planned"] = coefs["cv"].to_numpy()
+        gp["cap"] = coefs["cap"].to_numpy()
+        gp["units_failing_now"] = per_g(None, (now + self.tol < t).astype(float)).astype(np.int64)
+        gp["units_touched"] = per_g(touched.astype(float)).astype(np.int64)
+        gp["addition_total"] = per_g(addition)
+        gp["cost_yuan"] = per_g(cost)
+        gp["floor_cost_yuan"] = per_g(floor_cost)
+        gp["plan_passes"] = status["plan_passes"].to_numpy()[ch]
+        gp["_h"] = ch
+        is_comp = gp["balance_rule"].eq(COMPREHENSIVE).to_numpy()
+        if is_comp.any():
+            cn = comprehensive_cv(coefs_now[is_comp], ["_h"])
+            cp = comprehensive_cv(coefs[is_comp].drop(columns=keys), ["_h"])
+            sub = gp[is_comp]
+            agg = sub.groupby("_h", sort=False).agg(
                 units_failing_now=("units_failing_now", "max"), units_touched=("units_touched", "max"),
-                addition_total=("addition_total", "sum"), cost_yuan=("cost_yuan", "sum"),
-                floor_cost_yuan=("floor_cost_yuan", "sum"), plan_passes=("plan_passes", "first")).reset_index()
-            comp = comp.merge(agg, on=keys).assign(indicator_code=COMPREHENSIVE_CODE)
+                cost_yuan=("cost_yuan", "sum"), floor_cost_yuan=("floor_cost_yuan", "sum"))
+            comp = sub.drop_duplicates("_h")[[*keys, "balance_rule", "cap", "plan_passes", "_h"]]
+            comp = comp.merge(cn[["_h", "cv"]].rename(columns={"cv": "cv_now"}), on="_h")
+            comp = comp.merge(cp[["_h", "cv"]].rename(columns={"cv": "cv_planned"}), on="_h")
+            comp = comp.merge(agg.reset_index(), on="_h").assign(indicator_code=COMPREHENSIVE_CODE)
             comp["addition_total"] = np.nan  # natural units of different indicators do not add
             gp = pd.concat([gp, comp[gp.columns]], ignore_index=True)
         group_plan = gp[[*keys, "indicator_code", "balance_rule", "cv_now", "cv_planned", "cap",
@@ -546,17 +576,18 @@ class _Planner:
 
         # group status
         gs = self.group_frame.copy()
-        gs["reason_if_not_planned"] = self.reasons
-        gs["planned"] = pd.isna(self.reasons)
-        costs = per_row.groupby(keys, sort=False, observed=True)[["cost_yuan", "floor_cost_yuan"]].sum().reset_index()
-        gs = gs.merge(costs, on=keys, how="left")
-        gs = gs.merge(status[[*keys, "plan_passes", "reason"]].rename(columns={"reason": "reason_if_fails"}),
-                      on=keys, how="left")
-        passes = gs["plan_passes"].astype("boolean")
-        passes[~gs["planned"].to_numpy()] = pd.NA
+        planned = pd.isna(self.reasons)
+        gs["planned"] = planned
+        passes = status["plan_passes"].astype("boolean").array.copy()
+        passes[~planned] = pd.NA
         gs["plan_passes"] = passes
-        gs.loc[gs["plan_passes"].fillna(False).astype(bool), "reason_if_fails"] = None
-        group_status = gs[[*keys, "planned", "plan_passes", "cost_yuan", "floor_cost_yuan",
-                           "reason_if_not_planned", "reason_if_fails"]]
-        return PlanResult(unit_plan=unit_plan, group_plan=group_plan, group_status=group_status,
+        for col, vals in (("cost_yuan", cost), ("floor_cost_yuan", floor_cost)):
+            full = np.zeros(len(u))
+            full[self.rows] = vals
+            gs[col] = np.bincount(self.h_all, weights=full, minlength=self.n_h_all)
+        gs["reason_if_not_planned"] = self.reasons
+        fails = status["reason"].to_numpy(dtype=object).copy()
+        fails[gs["plan_passes"].fillna(False).to_numpy(dtype=bool)] = None
+        gs["reason_if_fails"] = fails
+        return PlanResult(unit_plan=unit_plan, group_plan=group_plan, group_status=gs,
                           planned_values=pd.Series(planned_all, index=self.index, name="value_planned"))
