@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from equity.coefficients import comprehensive_cv, county_coefficients, first_rows, group_codes
+from equity.coefficients import comprehensive_cv, county_coefficients, first_rows, group_codes, grouped_cv
 from equity.planner_math import comprehensive_targets, cv_by_group, water_levels
 
 GROUP_KEYS = ["year", "ruleset", "county_code", "level"]
@@ -497,11 +497,14 @@ class _Planner:
         status, coefs = _verify(u, planned_all, self.groups, min_passing=self.min_passing,
                                 floor_ratio=self.floor_ratio, tol=self.tol, keys=keys, h=self.h_all,
                                 school=self.school_all)
-        frame_now = pd.DataFrame({"_h": self.h_all, "indicator_code": u["indicator_code"].to_numpy(),
-                                  "students": u["students"].to_numpy(dtype=float), "value": now})
-        coefs_now = county_coefficients(frame_now, ["_h"])  # same group order as `coefs`
-        g_all = group_codes(frame_now, ["_h", "indicator_code"])  # the kernel's numbering of those rows
-        n_g_all = len(coefs)
+        # (group, indicator) of every row, densely numbered, and the kernel's rows in that numbering
+        ind_codes, ind_uniques = pd.factorize(u["indicator_code"])
+        n_ind = max(len(ind_uniques), 1)
+        g_all = self.h_all * n_ind + ind_codes
+        n_dense = self.n_h_all * n_ind
+        coef_g = (coefs["_h"].to_numpy(dtype=np.int64) * n_ind
+                  + pd.Index(ind_uniques).get_indexer(coefs["indicator_code"]))
+        cv_now = grouped_cv(g_all, u["students"].to_numpy(dtype=float), now, n_dense)["cv"][coef_g]
         # driver of each addition: the row that asked the most of it
         driver = np.full(self.n_key, -1, dtype=np.int64)
         if n:
@@ -541,12 +544,12 @@ class _Planner:
             full = np.zeros(len(u)) if on_all is None else on_all
             if on_all is None:
                 full[self.rows] = values_on_rows
-            return np.bincount(g_all, weights=full, minlength=n_g_all)
+            return np.bincount(g_all, weights=full, minlength=n_dense)[coef_g]
 
         t = u["threshold"].to_numpy(dtype=float, na_value=np.nan)
         ch = coefs["_h"].to_numpy(dtype=np.int64)
         gp = coefs[[*keys, "indicator_code", "balance_rule"]].copy()
-        gp["cv_now"] = coefs_now["cv"].to_numpy()
+        gp["cv_now"] = cv_now
         gp["cv_planned"] = coefs["cv"].to_numpy()
         gp["cap"] = coefs["cap"].to_numpy()
         gp["units_failing_now"] = per_g(None, (now + self.tol < t).astype(float)).astype(np.int64)
@@ -558,7 +561,7 @@ class _Planner:
         gp["_h"] = ch
         is_comp = gp["balance_rule"].eq(COMPREHENSIVE).to_numpy()
         if is_comp.any():
-            cn = comprehensive_cv(coefs_now[is_comp], ["_h"])
+            cn = comprehensive_cv(coefs[is_comp].drop(columns=keys).assign(cv=cv_now[is_comp]), ["_h"])
             cp = comprehensive_cv(coefs[is_comp].drop(columns=keys), ["_h"])
             sub = gp[is_comp]
             agg = sub.groupby("_h", sort=False).agg(

@@ -388,3 +388,26 @@ def test_both_levels_needing_the_same_resource_take_the_larger_need_once():
     assert nine.loc["junior", "driven_by_level"] == "junior" and nine.loc["primary", "driven_by_level"] == "junior"
     assert nine["addition"].sum() >= 1465 - 1e-6
     assert result.group_status["plan_passes"].all()
+
+
+def test_group_plan_has_a_comprehensive_row_and_the_cost_curve_covers_every_target():
+    units, groups = _national_like(13, 6, integer=True)
+    result = plan(units, groups)
+    gp = result.group_plan
+    comp_groups = groups[groups["balance_rule"] == "comprehensive"]
+    comp_rows = gp[gp["indicator_code"] == "COMPREHENSIVE"]
+    assert len(comp_rows) == len(comp_groups)
+    for row in comp_rows.itertuples():
+        ind = gp[(gp["county_code"] == row.county_code) & (gp["indicator_code"] != "COMPREHENSIVE")]
+        assert row.cv_planned == pytest.approx(ind["cv_planned"].mean())
+        assert row.cv_planned <= row.cap + 1e-9
+        assert row.cost_yuan == pytest.approx(ind["cost_yuan"].sum())
+    curve = cost_curve(units, groups)
+    expected = sum(int(cap - 0.05 * i > 0) for cap in groups["cap"] for i in range(5))  # targets above 0
+    assert len(curve) == expected and curve["reachable"].all()
+    by_group = curve.groupby("county_code")["cost_yuan"]
+    # integer rounding makes the curve only nearly monotone: allow one indivisible unit of slack
+    assert (by_group.apply(lambda c: np.diff(c.to_numpy()).min()) >= -150_000).all()
+    first = curve[curve["target_step"] == 0].set_index("county_code")["cost_yuan"]
+    assert first.to_numpy() == pytest.approx(result.group_status.set_index("county_code")["cost_yuan"]
+                                              .loc[first.index].to_numpy())
