@@ -178,7 +178,15 @@ def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys, h=Non
 def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, floor_ratio: float = 0.85,
          tol: float = 1e-9, keys: list[str] | None = None) -> PlanResult:
     """The least-cost plan per group of `keys` (default year × rule set × county × level).
-    See the module docstring; column meanings in docs of `units` / `groups` in the issue."""
+
+    `units`: one row per group × school_id × indicator_code with students (P > 0), value (x; NaN =
+    unknown: the group is not planned), threshold (NaN = no floor), scale (100 for "per 100
+    students"), integer (indivisible natural unit), unit_cost (yuan per natural unit), school_share
+    (the unit's share of whole-school resources) and shared (the numerator is a whole-school
+    resource). `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'), has_school_rule.
+    Additions are in natural units of what the school adds; a unit's gain is addition × share for
+    a shared resource. Every plan is checked by `verify`; a group that still fails after repair
+    says so in group_status (plan_passes False, reason_if_fails)."""
     keys = list(keys or GROUP_KEYS)
     return _Planner(units, groups, keys, min_passing, floor_ratio, tol).run()
 
