@@ -1,0 +1,604 @@
+"""The least-cost plan for the resource dimension (roadmap.md §1, issue 13): what each county level
+must add, school by school, to pass the school rule and the difference-coefficient cap of a rule set.
+
+Method, for every year × rule set × county × level at once (no Python loop per group):
+1. floors of the school rule — each unit leaves between 85 % and 100 % of its threshold the
+   indicator(s) whose waiver saves the most (cost to the threshold − cost to 85 % of it);
+2. water-filling to the cap (per-indicator rule sets: x' = max(x⁰, L), the least L with CV ≤ cap,
+   exact), or spending at equal marginal cost across indicators (comprehensive rule sets: the mean
+   CV reaches the cap; never dearer than every indicator at its cap);
+3. additions are what the *school* adds: per-stage resources to the unit, whole-school resources
+   (`shared`) to the school, which its split rule shares between its levels (need ÷ share, the most
+   any level needs); integer resources are rounded up;
+4. re-check (rounding and lifts of a split school's other level can raise a CV), re-plan the failing
+   groups from where they stand, then add one indivisible unit at a time where it lowers the CV most;
+5. verification by the verdict's own rules: the school rule as int_school_unit_verdicts.sql and the
+   coefficients by the published kernel (equity.coefficients).
+
+Pure: DataFrames in, DataFrames out; no warehouse I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity.coefficients import comprehensive_cv, county_coefficients, first_rows, group_codes, grouped_cv
+from equity.planner_math import comprehensive_targets, cv_by_group, water_levels
+
+GROUP_KEYS = ["year", "ruleset", "county_code", "level"]
+UNIT_COLUMNS = ["school_id", "indicator_code", "students", "value", "threshold", "scale", "integer",
+                "unit_cost", "school_share", "shared"]
+GROUP_COLUMNS = ["cap", "balance_rule", "has_school_rule"]
+PER_INDICATOR, COMPREHENSIVE = "per_indicator", "comprehensive"
+COMPREHENSIVE_CODE = "COMPREHENSIVE"
+
+FLOOR, FLOOR_85, COEFFICIENT, REPAIR = 1, 2, 4, 8
+REASON_NAMES = ((FLOOR, "floor"), (FLOOR_85, "floor_85"), (COEFFICIENT, "coefficient"), (REPAIR, "repair"))
+SHARED_LIFT = "shared_lift"
+REPAIR_ROUNDS = 8
+GREEDY_STEPS = 200
+ROUNDING_SLACK = 1e-7  # an addition within this of an integer is that integer (float noise)
+
+
+@dataclass
+class PlanResult:
+    unit_plan: pd.DataFrame
+    group_plan: pd.DataFrame
+    group_status: pd.DataFrame
+    planned_values: pd.Series  # per row of `units` (same index): the value after the plan
+
+
+# ------------------------------------------------------------------------------------------------
+# Verification: the verdict's rules on given values
+
+
+def _combine(*codes: np.ndarray) -> np.ndarray:
+    """0..n-1 per distinct combination of non-negative integer code arrays (numbered in sorted order
+    of the combination, not by first appearance). A dense relabelling when the combinations fit in
+    a small table, a hash factorize otherwise."""
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    size = 1
+    for c in codes:
+        base = int(c.max(initial=0)) + 1
+        combined = combined * base + c
+        size *= base
+    if size <= 4 * len(combined) + 1_000_000:
+        present = np.zeros(size, dtype=bool)
+        present[combined] = True
+        return (np.cumsum(present) - 1)[combined].astype(np.int64)
+    return pd.factorize(combined)[0].astype(np.int64)
+
+
+def school_rule_failures(h: np.ndarray, school: np.ndarray, values: np.ndarray, threshold: np.ndarray,
+                         has_rule_row: np.ndarray, n_h: int, *, min_passing: int, floor_ratio: float,
+                         tol: float) -> np.ndarray:
+    """Units failing the school rule, per group h, as int_school_unit_verdicts.sql: a unit passes when
+    at least `min_passing` thresholded indicators reach the threshold and every other reaches
+    floor_ratio × threshold (a value equal to a threshold passes, within `tol`). Only rows of groups
+    with the rule count; a unit with an unknown value counts as failing only if its known values
+    already fail it (callers treat unknown values apart)."""
+    rows = has_rule_row & ~np.isnan(threshold)
+    if not rows.any():
+        return np.zeros(n_h, dtype=np.int64)
+    v, t, hr = values[rows], threshold[rows], h[rows]
+    unit = _combine(hr, school[rows])
+    n = int(unit.max()) + 1
+    known = ~np.isnan(v)
+    passes = known & (v + tol >= t)
+    near = known & ~passes & (v + tol >= t * floor_ratio)
+    n_ind = np.bincount(unit, minlength=n)
+    n_known = np.bincount(unit, weights=known, minlength=n)
+    n_pass = np.bincount(unit, weights=passes, minlength=n)
+    n_near = np.bincount(unit, weights=near, minlength=n)
+    fails = (n_known - n_pass - n_near > 0) | (n_pass + (n_ind - n_known) < min_passing)
+    fails |= (n_known == n_ind) & ~((n_pass >= min_passing) & (n_pass + n_near == n_ind))
+    unit_h = np.zeros(n, dtype=np.int64)
+    unit_h[unit] = hr
+    return np.bincount(unit_h, weights=fails, minlength=n_h).astype(np.int64)
+
+
+def verify(units: pd.DataFrame, planned_values, groups: pd.DataFrame, *, min_passing: int = 6,
+           floor_ratio: float = 0.85, tol: float = 1e-9, keys: list[str] | None = None) -> pd.DataFrame:
+    """Per group: does the county level pass the resource dimension with `planned_values` (aligned
+    with the rows of `units`)? The school rule as the SQL verdict, the coefficients by the published
+    kernel (equity.coefficients). Columns: keys, units_failing_school_rule, school_rule_passes,
+    coefficient_passes, plan_passes (NA when a value is unknown), reason."""
+    keys = list(keys or GROUP_KEYS)
+    return _verify(units.reset_index(drop=True), np.asarray(planned_values, dtype=float), groups,
+                   min_passing=min_passing, floor_ratio=floor_ratio, tol=tol, keys=keys)[0]
+
+
+def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys, h=None, school=None):
+    """(status per group, coefficients per group × indicator with keys, cap and balance_rule)."""
+    h = group_codes(units, keys) if h is None else h
+    school = pd.factorize(units["school_id"])[0] if school is None else school
+    n_h = int(h.max()) + 1
+    status = units.iloc[first_rows(h, n_h)][keys].reset_index(drop=True)
+    status = status.merge(groups[[*keys, *GROUP_COLUMNS]], on=keys, how="left")
+    cap = status["cap"].to_numpy(dtype=float, na_value=np.nan)
+    is_comp = status["balance_rule"].eq(COMPREHENSIVE).to_numpy()
+    has_rule = status["has_school_rule"].fillna(False).to_numpy(dtype=bool)
+    frame = pd.DataFrame({"_h": h, "indicator_code": units["indicator_code"].to_numpy(),
+                          "students": units["students"].to_numpy(dtype=float), "value": values})
+    coefs = county_coefficients(frame, ["_h"])  # the published kernel
+    ch = coefs["_h"].to_numpy(dtype=np.int64)
+    cv = coefs["cv"].to_numpy(dtype=float)
+    over = (cv - tol > cap[ch]) & ~is_comp[ch]
+    undefined = np.isnan(cv)
+    n_over = np.bincount(ch, weights=over, minlength=n_h)
+    n_undefined = np.bincount(ch, weights=undefined & ~is_comp[ch], minlength=n_h).astype(int)
+    comp_cv = np.full(n_h, np.nan)
+    if is_comp.any():
+        comp = comprehensive_cv(coefs[is_comp[ch]], ["_h"])
+        comp_cv[comp["_h"].to_numpy(dtype=np.int64)] = comp["cv"].to_numpy(dtype=float)
+    n_unknown = np.bincount(h, weights=np.isnan(values), minlength=n_h).astype(int)
+    failing_units = school_rule_failures(h, school, values, units["threshold"].to_numpy(dtype=float),
+                                         has_rule[h], n_h, min_passing=min_passing, floor_ratio=floor_ratio,
+                                         tol=tol)
+    comp_ok = comp_cv - tol <= cap
+    coef_ok = np.where(is_comp, comp_ok, (n_over == 0) & (n_undefined == 0)) | np.isnan(cap)
+    status["units_failing_school_rule"] = failing_units
+    status["school_rule_passes"] = failing_units == 0
+    status["coefficient_passes"] = coef_ok
+    passes = pd.array(status["school_rule_passes"].to_numpy() & coef_ok, dtype="boolean")
+    passes[n_unknown > 0] = pd.NA
+    status["plan_passes"] = passes
+    reasons = np.full(n_h, None, dtype=object)
+    over_names = (coefs.loc[over, ["_h", "indicator_code"]].astype({"indicator_code": str})
+                  .groupby("_h")["indicator_code"].agg(lambda s: ", ".join(sorted(s))))
+    for k in np.flatnonzero((n_unknown > 0) | (failing_units > 0) | ~coef_ok):
+        parts = []
+        if n_unknown[k]:
+            parts.append(f"{n_unknown[k]} value(s) unknown")
+        if failing_units[k]:
+            parts.append(f"{failing_units[k]} unit(s) fail the school rule")
+        if is_comp[k] and not comp_ok[k]:
+            parts.append(f"comprehensive CV {comp_cv[k]:.4f} over cap {cap[k]}")
+        if k in over_names.index:
+            parts.append(f"CV over cap {cap[k]}: {over_names[k]}")
+        if n_undefined[k]:
+            parts.append(f"{n_undefined[k]} coefficient(s) undefined")
+        reasons[k] = "; ".join(parts) or None
+    status["reason"] = reasons
+    cols = [*keys, "units_failing_school_rule", "school_rule_passes", "coefficient_passes", "plan_passes",
+            "reason"]
+    coefs = pd.concat([status.iloc[ch][[*keys, "cap", "balance_rule"]].reset_index(drop=True),
+                       coefs.drop(columns="_h")], axis=1)
+    coefs["_h"] = ch
+    return status[cols], coefs
+
+
+# ------------------------------------------------------------------------------------------------
+# The plan
+
+
+def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, floor_ratio: float = 0.85,
+         tol: float = 1e-9, keys: list[str] | None = None) -> PlanResult:
+    """The least-cost plan per group of `keys` (default year × rule set × county × level).
+
+    `units`: one row per group × school_id × indicator_code with students (P > 0), value (x; NaN =
+    unknown: the group is not planned), threshold (NaN = no floor), scale (100 for "per 100
+    students"), integer (indivisible natural unit), unit_cost (yuan per natural unit), school_share
+    (the unit's share of whole-school resources) and shared (the numerator is a whole-school
+    resource). `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'), has_school_rule.
+    Additions are in natural units of what the school adds; a unit's gain is addition × share for
+    a shared resource. Every plan is checked by `verify`; a group that still fails after repair
+    says so in group_status (plan_passes False, reason_if_fails)."""
+    keys = list(keys or GROUP_KEYS)
+    return _Planner(units, groups, keys, min_passing, floor_ratio, tol).run()
+
+
+def cost_curve(units: pd.DataFrame, groups: pd.DataFrame, targets=None, *, steps: int = 5,
+               step: float = 0.05, min_passing: int = 6, floor_ratio: float = 0.85, tol: float = 1e-9,
+               keys: list[str] | None = None) -> pd.DataFrame:
+    """Per group × target: the least cost (floors included) to reach CV ≤ target — per-indicator
+    rule sets every indicator, comprehensive ones the mean. `targets` is a sequence of offsets
+    below the cap (default: cap, cap − 0.05, … `steps` of them, kept above 0) or a callable
+    cap -> list of targets. One stacked plan for all targets at once."""
+    keys = list(keys or GROUP_KEYS)
+    offsets = [i * step for i in range(steps)] if targets is None else None
+    frames, gframes = [], []
+    n_targets = steps if offsets is not None else len(targets)
+    for i in range(n_targets):
+        g = groups.copy()
+        g["target"] = g["cap"] - offsets[i] if offsets is not None else float(targets[i])
+        g["target_step"] = i
+        g = g[g["target"] > 0]
+        gframes.append(g)
+        frames.append(units.assign(target_step=i))
+    stacked_groups = pd.concat(gframes, ignore_index=True)
+    stacked_groups["cap"] = stacked_groups["target"]
+    stacked_units = pd.concat(frames, ignore_index=True)
+    stacked_units = stacked_units.merge(stacked_groups[[*keys, "target_step"]], on=[*keys, "target_step"])
+    result = _Planner(stacked_units, stacked_groups, [*keys, "target_step"], min_passing, floor_ratio,
+                      tol).run()
+    st = result.group_status.merge(stacked_groups[[*keys, "target_step", "target"]], on=[*keys, "target_step"])
+    st["reachable"] = st["plan_passes"].fillna(False).astype(bool)
+    return st[[*keys, "target_step", "target", "cost_yuan", "reachable", "planned",
+               "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(drop=True)
+
+
+class _Planner:
+    def __init__(self, units, groups, keys, min_passing, floor_ratio, tol):
+        missing = [c for c in [*keys, *UNIT_COLUMNS] if c not in units.columns]
+        if missing:
+            raise ValueError(f"units lack columns {missing}")
+        gmissing = [c for c in [*keys, *GROUP_COLUMNS] if c not in groups.columns]
+        if gmissing:
+            raise ValueError(f"groups lack columns {gmissing}")
+        if groups.duplicated(keys).any():
+            raise ValueError("groups hold a key twice")
+        self.index = units.index
+        self.units = units.reset_index(drop=True)
+        self.groups = groups.reset_index(drop=True)
+        self.keys, self.min_passing, self.floor_ratio, self.tol = keys, min_passing, floor_ratio, tol
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _setup(self):
+        u, keys = self.units, self.keys
+        codes = {c: pd.factorize(u[c])[0].astype(np.int64) for c in [*keys, "school_id", "indicator_code"]}
+        self.h_all = _combine(*(codes[k] for k in keys)) if len(u) else np.zeros(0, dtype=np.int64)
+        self.school_all = codes["school_id"]
+        n_h = int(self.h_all.max()) + 1 if len(u) else 0
+        self.n_h_all = n_h
+        self.group_frame = u.iloc[first_rows(self.h_all, n_h)][keys].reset_index(drop=True)
+        unit_codes = _combine(self.h_all, codes["school_id"]) if len(u) else np.zeros(0, dtype=np.int64)
+        if len(u) and np.bincount(_combine(unit_codes, codes["indicator_code"])).max() > 1:
+            raise ValueError("units hold a school twice for one level and indicator")
+        settings = self.group_frame.merge(self.groups[[*keys, *GROUP_COLUMNS]].assign(_known=True), on=keys,
+                                          how="left")
+        value = u["value"].to_numpy(dtype=float, na_value=np.nan)
+        p = u["students"].to_numpy(dtype=float, na_value=np.nan)
+        kappa = u["unit_cost"].to_numpy(dtype=float, na_value=np.nan)
+        share = u["school_share"].to_numpy(dtype=float, na_value=np.nan)
+        scale = u["scale"].to_numpy(dtype=float, na_value=np.nan)
+        hh = self.h_all
+        known = settings["_known"].fillna(False).to_numpy(dtype=bool)[hh]
+        rule = settings["balance_rule"].to_numpy(dtype=object)[hh]
+        has_rule = settings["has_school_rule"].fillna(False).to_numpy(dtype=bool)[hh]
+        cap = settings["cap"].to_numpy(dtype=float, na_value=np.nan)[hh]
+        t = u["threshold"].to_numpy(dtype=float, na_value=np.nan)
+        thr_rows = has_rule & ~np.isnan(t)
+        n_thr_unit = np.bincount(unit_codes, weights=thr_rows)
+        reasons = np.full(n_h, None, dtype=object)
+
+        def flag(mask_rows, text):
+            bad = np.bincount(self.h_all, weights=mask_rows, minlength=n_h) > 0
+            new = bad & pd.isna(reasons)
+            reasons[new] = text if isinstance(text, str) else [text(h) for h in np.flatnonzero(new)]
+
+        flag(~known, "no rule-set settings for this county level")
+        unknown = np.isnan(value)
+        if unknown.any():
+            miss = u.loc[unknown].assign(_h=self.h_all[unknown]).groupby("_h", observed=True)["indicator_code"].agg(
+                lambda s: ", ".join(sorted(set(map(str, s)))))
+            n_miss = np.bincount(self.h_all, weights=unknown, minlength=n_h).astype(int)
+            flag(unknown, lambda h: f"{n_miss[h]} unit value(s) unknown ({miss.get(h, '')}): "
+                                    "not planned over a shortened list")
+        flag(~(p > 0), "a unit without a positive enrolment")
+        flag(~(kappa > 0), "a unit cost missing or not positive")
+        flag(~(scale > 0), "a scale missing or not positive")
+        flag(u["shared"].astype(bool).to_numpy() & ~((share > 0) & (share <= 1)),
+             "a school share outside (0, 1]")
+        flag(known & ~np.isin(rule, [PER_INDICATOR, COMPREHENSIVE]), "unknown balance rule")
+        flag(has_rule & (n_thr_unit[unit_codes] < self.min_passing),
+             f"fewer than {self.min_passing} indicators with a threshold: the school rule cannot pass")
+        flag(known & np.isnan(cap) & np.isin(rule, [COMPREHENSIVE]), "no comprehensive cap")
+        self.reasons = reasons
+        ok_rows = pd.isna(reasons)[self.h_all]
+        self.rows = np.flatnonzero(ok_rows)
+        r = self.rows
+        self.x = value[r]
+        self.p = p[r]
+        self.s = scale[r]
+        self.kappa = kappa[r]
+        self.shared = u["shared"].astype(bool).to_numpy()[r]
+        self.mult = np.where(self.shared, share[r], 1.0)
+        self.integer = u["integer"].astype(bool).to_numpy()[r]
+        self.t = np.where(has_rule[r], t[r], np.nan)
+        self.h = _combine(self.h_all[r]) if len(r) else np.zeros(0, dtype=np.int64)
+        self.h_to_global = np.zeros(0, dtype=np.int64)
+        if len(r):
+            self.h_to_global = self.h_all[r][first_rows(self.h, int(self.h.max()) + 1)]
+        self.n_h = int(self.h.max()) + 1 if len(r) else 0
+        empty = np.zeros(0, dtype=np.int64)
+        self.g = _combine(self.h, codes["indicator_code"][r]) if len(r) else empty
+        self.n_g = int(self.g.max()) + 1 if len(r) else 0
+        self.h_of_g = np.zeros(self.n_g, dtype=np.int64)
+        self.h_of_g[self.g] = self.h
+        self.unit = _combine(unit_codes[r]) if len(r) else empty
+        self.n_unit = int(self.unit.max()) + 1 if len(r) else 0
+        # the addition key: a whole-school resource is one addition per school (all its levels)
+        school_keys = [k for k in keys if k != "level"] + ["school_id", "indicator_code"]
+        if len(r):
+            school = _combine(*(codes[k][r] for k in school_keys))
+            own = int(school.max()) + 1 + np.arange(len(r))
+            self.key = _combine(np.where(self.shared, school, own))
+        else:
+            self.key = np.zeros(0, dtype=np.int64)
+        self.n_key = int(self.key.max()) + 1 if len(r) else 0
+        self.key_integer = np.zeros(self.n_key, dtype=bool)
+        self.key_integer[self.key] = self.integer
+        self.key_kappa = np.zeros(self.n_key)
+        self.key_kappa[self.key] = self.kappa
+        self.cap_h = np.zeros(self.n_h)
+        self.comp_h = np.zeros(self.n_h, dtype=bool)
+        if len(r):
+            self.cap_h[self.h] = cap[r]
+            self.comp_h[self.h] = rule[r] == COMPREHENSIVE
+        self.cost_weight = self.kappa * self.p / (self.s * self.mult)  # yuan per unit of value
+
+    # -- additions ----------------------------------------------------------------------------
+    def planned(self, rows=None):
+        if rows is None:
+            return self.x + self.add[self.key] * self.mult * self.s / self.p
+        return self.x[rows] + self.add[self.key[rows]] * self.mult[rows] * self.s[rows] / self.p[rows]
+
+    def request(self, target, flag):
+        """Raise every row to at least `target` (value space; NaN = nothing) from where it stands."""
+        cur = self.planned()
+        extra = np.where(np.isnan(target), 0.0, self.p * (target - cur) / self.s) / self.mult
+        extra = np.where(extra > 1e-12 * np.maximum(1.0, self.add[self.key]), extra, 0.0)
+        if not extra.any():
+            return
+        key_extra = np.zeros(self.n_key)
+        np.maximum.at(key_extra, self.key, extra)
+        new = self.add + key_extra
+        new = np.where(self.key_integer & (key_extra > 0), np.ceil(new - ROUNDING_SLACK), new)
+        self.add = new
+        self.own += extra
+        self.flags[extra > 0] |= flag
+
+    # -- stages ---------------------------------------------------------------------------------
+    def floors(self):
+        """Floor per row: the threshold, or floor_ratio × it for the waived indicator(s) of each unit."""
+        t = self.t
+        has = ~np.isnan(t)
+        full = np.where(has, self.cost_weight * np.maximum(t - self.x, 0.0), 0.0)
+        low = np.where(has, self.cost_weight * np.maximum(self.floor_ratio * t - self.x, 0.0), 0.0)
+        saving = np.where(has, full - low, -1.0)
+        n_thr = np.bincount(self.unit, weights=has, minlength=self.n_unit)
+        waivers = np.maximum(n_thr - self.min_passing, 0).astype(np.int64)
+        order = np.lexsort((-saving, self.unit))
+        ranks = np.empty(len(order), dtype=np.int64)
+        us = self.unit[order]
+        counts = np.bincount(us, minlength=self.n_unit)
+        starts = np.cumsum(counts) - counts
+        ranks[order] = np.arange(len(order)) - starts[us]
+        waived = has & (ranks < waivers[self.unit])
+        self.waived = waived
+        floor = np.where(waived, self.floor_ratio * t, t)
+        return floor, waived
+
+    def coefficient_targets(self, base, only_h):
+        """Per row, the value the coefficient stage aims at from `base`, for the groups `only_h`
+        (NaN elsewhere and where a row needs nothing)."""
+        target = np.full(len(base), np.nan)
+        sel = np.flatnonzero(only_h[self.h])
+        if not len(sel):
+            return target
+        g, p, b, c, h = self.g[sel], self.p[sel], base[sel], self.cost_weight[sel], self.h[sel]
+        n_g, h_of_g = self.n_g, self.h_of_g
+        comp_g = self.comp_h[h_of_g] & only_h[h_of_g]
+        cap_g = np.where(only_h[h_of_g], self.cap_h[h_of_g], np.nan)
+        level = water_levels(g, p, b, cap_g, n_g)
+        if comp_g.any():
+            cap_h = np.where(self.comp_h & only_h & ~np.isnan(self.cap_h), self.cap_h, np.inf)
+            tgt = comprehensive_targets(g, p, c, b, n_g, h_of_g, cap_h, self.n_h)
+            level_comp = water_levels(g, p, b, np.where(comp_g, tgt, np.nan), n_g)
+
+            def cost(level_g):
+                lv = level_g[g]
+                add = np.where(np.isnan(lv), 0.0, np.maximum(lv - b, 0.0))
+                return np.bincount(h, weights=c * add, minlength=self.n_h)
+
+            # never dearer than every indicator at its cap
+            use_comp = comp_g & (cost(level_comp)[h_of_g] < cost(level)[h_of_g])
+            level = np.where(use_comp, level_comp, level)
+        lv = level[g]
+        target[sel] = np.where(lv > b, lv, np.nan)
+        return target
+
+    def failing(self, sel=None):
+        """(failing groups, CV per indicator group) on the planned values of rows `sel` (all rows by
+        default; a group is judged only when all its rows are in `sel`)."""
+        sel = np.arange(len(self.rows)) if sel is None else sel
+        g = self.g[sel]
+        cv = cv_by_group(g, self.p[sel], self.planned(rows=sel), self.n_g)
+        present = np.bincount(g, minlength=self.n_g) > 0
+        cap_g = self.cap_h[self.h_of_g]
+        over_g = present & (cv - self.tol > cap_g)
+        fail = np.bincount(self.h_of_g, weights=over_g & ~self.comp_h[self.h_of_g], minlength=self.n_h) > 0
+        k = np.bincount(self.h_of_g, weights=present, minlength=self.n_h)
+        cv_sum = np.bincount(self.h_of_g, weights=np.where(present, np.nan_to_num(cv, nan=np.inf), 0.0),
+                             minlength=self.n_h)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = cv_sum / k
+        fail |= self.comp_h & (k > 0) & (mean - self.tol > self.cap_h)
+        return fail, cv
+
+    def greedy(self, fail):
+        """One indivisible unit (or 0.1 % of the county mean, for a divisible resource) where it lowers
+        the CV most per yuan, for each failing group, one step at a time; a full re-check every few
+        steps (a split school's lift can make another level fail)."""
+        for step in range(GREEDY_STEPS):
+            if not fail.any():
+                return fail
+            sel = np.flatnonzero(fail[self.h])
+            g, p, h = self.g[sel], self.p[sel], self.h[sel]
+            cur = self.planned(rows=sel)
+            _, cv = self.failing(sel)
+            total = np.bincount(g, weights=p, minlength=self.n_g)
+            s1 = np.bincount(g, weights=p * cur, minlength=self.n_g)
+            s2 = np.bincount(g, weights=p * cur * cur, minlength=self.n_g)
+            mean_g = s1 / np.where(total > 0, total, 1.0)
+            mult, s, kappa = self.mult[sel], self.s[sel], self.kappa[sel]
+            step_nat = np.where(self.integer[sel], 1.0, 0.001 * mean_g[g] * p / s / mult)
+            dx = step_nat * mult * s / p
+            n1 = s1[g] + p * dx
+            n2 = s2[g] + p * ((cur + dx) ** 2 - cur * cur)
+            m = n1 / total[g]
+            new_cv = np.sqrt(np.maximum(n2 / total[g] / (m * m) - 1.0, 0.0))
+            gain = (cv[g] - new_cv) / (step_nat * kappa)
+            over_g = cv - self.tol > self.cap_h[self.h_of_g]
+            eligible = (self.comp_h[h] | over_g[g]) & (gain > 0)
+            if not eligible.any():
+                return fail
+            score = np.where(eligible, gain, -np.inf)
+            order = np.lexsort((-score, h))
+            first = order[np.r_[True, h[order][1:] != h[order][:-1]]]
+            first = first[np.isfinite(score[first])]
+            pick = sel[first]
+            add_step = np.zeros(self.n_key)
+            np.maximum.at(add_step, self.key[pick], step_nat[first])
+            self.add = self.add + add_step
+            self.own[pick] += step_nat[first]
+            self.flags[pick] |= REPAIR
+            fail = self.failing(sel)[0] & fail if step % 20 != 19 else self.failing()[0]
+        return self.failing()[0]
+
+    # -- run ------------------------------------------------------------------------------------
+    def run(self) -> PlanResult:
+        self._setup()
+        n = len(self.rows)
+        self.add = np.zeros(self.n_key)
+        self.own = np.zeros(n)
+        self.flags = np.zeros(n, dtype=np.int64)
+        zero_mean = np.zeros(self.n_h, dtype=bool)
+        if n:
+            floor, waived = self.floors()
+            self.request(floor, FLOOR)
+            self.flags[waived & ((self.flags & FLOOR) > 0)] ^= FLOOR | FLOOR_85
+            self.floor_add = self.add.copy()
+            base = self.planned()
+            mean0 = (np.bincount(self.g, weights=self.p * base, minlength=self.n_g)
+                     / np.bincount(self.g, weights=self.p, minlength=self.n_g))
+            zero_mean = np.bincount(self.h_of_g, weights=~(mean0 > 0), minlength=self.n_h) > 0
+            self.cap_h = np.where(zero_mean, np.nan, self.cap_h)
+            fail, _ = self.failing()
+            self.request(self.coefficient_targets(base, fail), COEFFICIENT)
+            for _ in range(REPAIR_ROUNDS):
+                fail, _ = self.failing()
+                if not fail.any():
+                    break
+                self.request(self.coefficient_targets(self.planned(), fail), REPAIR)
+            else:
+                fail, _ = self.failing()
+            self.greedy(fail)
+        else:
+            self.floor_add = self.add.copy()
+        for h in np.flatnonzero(zero_mean):
+            self.reasons[self.h_to_global[h]] = "weighted mean is 0 after the floors: the CV is undefined"
+        return self.assemble()
+
+    # -- results --------------------------------------------------------------------------------
+    def assemble(self) -> PlanResult:
+        keys, u = self.keys, self.units
+        n = len(self.rows)
+        now = u["value"].to_numpy(dtype=float, na_value=np.nan)
+        planned_all = now.copy()
+        if n:
+            planned_all[self.rows] = self.planned()
+        status, coefs = _verify(u, planned_all, self.groups, min_passing=self.min_passing,
+                                floor_ratio=self.floor_ratio, tol=self.tol, keys=keys, h=self.h_all,
+                                school=self.school_all)
+        # (group, indicator) of every row, densely numbered, and the kernel's rows in that numbering
+        ind_codes, ind_uniques = pd.factorize(u["indicator_code"])
+        n_ind = max(len(ind_uniques), 1)
+        g_all = self.h_all * n_ind + ind_codes
+        n_dense = self.n_h_all * n_ind
+        coef_g = (coefs["_h"].to_numpy(dtype=np.int64) * n_ind
+                  + pd.Index(ind_uniques).get_indexer(coefs["indicator_code"]))
+        cv_now = grouped_cv(g_all, u["students"].to_numpy(dtype=float), now, n_dense)["cv"][coef_g]
+        # driver of each addition: the row that asked the most of it
+        driver = np.full(self.n_key, -1, dtype=np.int64)
+        if n:
+            order = np.lexsort((-self.own, self.key))
+            firsts = order[np.r_[True, self.key[order][1:] != self.key[order][:-1]]]
+            driver[self.key[firsts]] = firsts
+        is_driver = np.zeros(n, dtype=bool)
+        is_driver[driver[driver >= 0]] = True
+        is_driver &= self.add[self.key] > 0
+        gain = self.add[self.key] * self.mult
+        addition = np.where(is_driver, self.add[self.key], 0.0)
+        cost = addition * self.kappa
+        floor_cost = np.where(is_driver, self.floor_add[self.key], 0.0) * self.kappa
+        touched = gain > 0
+        levels = u["level"].to_numpy()[self.rows]
+        drv_level = levels[np.maximum(driver[self.key], 0)] if n else levels
+        table = []
+        for code in range(32):
+            names = [name for bit, name in REASON_NAMES if code & bit]
+            if code & 16 or not names:
+                names.append(SHARED_LIFT)
+            table.append("+".join(names))
+        reason_code = (self.flags & 15) + 16 * (~is_driver)
+        rows = self.rows[touched]
+        unit_plan = u.iloc[rows][[*keys, "school_id", "indicator_code"]].reset_index(drop=True)
+        unit_plan["value_now"] = self.x[touched]
+        unit_plan["value_planned"] = planned_all[rows]
+        unit_plan["addition"] = addition[touched]
+        unit_plan["unit_gain"] = gain[touched]
+        unit_plan["cost_yuan"] = cost[touched]
+        unit_plan["reason"] = np.asarray(table, dtype=object)[reason_code[touched]]
+        unit_plan["driven_by_level"] = drv_level[touched]
+        unit_plan["shared"] = self.shared[touched]
+
+        # group × indicator: sums over the rows of each (group, indicator)
+        def per_g(values_on_rows, on_all=None):
+            full = np.zeros(len(u)) if on_all is None else on_all
+            if on_all is None:
+                full[self.rows] = values_on_rows
+            return np.bincount(g_all, weights=full, minlength=n_dense)[coef_g]
+
+        t = u["threshold"].to_numpy(dtype=float, na_value=np.nan)
+        ch = coefs["_h"].to_numpy(dtype=np.int64)
+        gp = coefs[[*keys, "indicator_code", "balance_rule"]].copy()
+        gp["cv_now"] = cv_now
+        gp["cv_planned"] = coefs["cv"].to_numpy()
+        gp["cap"] = coefs["cap"].to_numpy()
+        gp["units_failing_now"] = per_g(None, (now + self.tol < t).astype(float)).astype(np.int64)
+        gp["units_touched"] = per_g(touched.astype(float)).astype(np.int64)
+        gp["addition_total"] = per_g(addition)
+        gp["cost_yuan"] = per_g(cost)
+        gp["floor_cost_yuan"] = per_g(floor_cost)
+        gp["plan_passes"] = status["plan_passes"].to_numpy()[ch]
+        gp["_h"] = ch
+        is_comp = gp["balance_rule"].eq(COMPREHENSIVE).to_numpy()
+        if is_comp.any():
+            cn = comprehensive_cv(coefs[is_comp].drop(columns=keys).assign(cv=cv_now[is_comp]), ["_h"])
+            cp = comprehensive_cv(coefs[is_comp].drop(columns=keys), ["_h"])
+            sub = gp[is_comp]
+            agg = sub.groupby("_h", sort=False).agg(
+                units_failing_now=("units_failing_now", "max"), units_touched=("units_touched", "max"),
+                cost_yuan=("cost_yuan", "sum"), floor_cost_yuan=("floor_cost_yuan", "sum"))
+            comp = sub.drop_duplicates("_h")[[*keys, "balance_rule", "cap", "plan_passes", "_h"]]
+            comp = comp.merge(cn[["_h", "cv"]].rename(columns={"cv": "cv_now"}), on="_h")
+            comp = comp.merge(cp[["_h", "cv"]].rename(columns={"cv": "cv_planned"}), on="_h")
+            comp = comp.merge(agg.reset_index(), on="_h").assign(indicator_code=COMPREHENSIVE_CODE)
+            comp["addition_total"] = np.nan  # natural units of different indicators do not add
+            gp = pd.concat([gp, comp[gp.columns]], ignore_index=True)
+        group_plan = gp[[*keys, "indicator_code", "balance_rule", "cv_now", "cv_planned", "cap",
+                         "units_failing_now", "units_touched", "addition_total", "cost_yuan",
+                         "floor_cost_yuan", "plan_passes"]]
+
+        # group status
+        gs = self.group_frame.copy()
+        planned = pd.isna(self.reasons)
+        gs["planned"] = planned
+        passes = status["plan_passes"].astype("boolean").array.copy()
+        passes[~planned] = pd.NA
+        gs["plan_passes"] = passes
+        for col, vals in (("cost_yuan", cost), ("floor_cost_yuan", floor_cost)):
+            full = np.zeros(len(u))
+            full[self.rows] = vals
+            gs[col] = np.bincount(self.h_all, weights=full, minlength=self.n_h_all)
+        gs["reason_if_not_planned"] = self.reasons
+        fails = status["reason"].to_numpy(dtype=object).copy()
+        fails[gs["plan_passes"].fillna(False).to_numpy(dtype=bool)] = None
+        gs["reason_if_fails"] = fails
+        return PlanResult(unit_plan=unit_plan, group_plan=group_plan, group_status=gs,
+                          planned_values=pd.Series(planned_all, index=self.index, name="value_planned"))
