@@ -31,6 +31,13 @@ def _read_rulesets() -> tuple[tuple[str, ...], str]:
 
 
 RULESETS, DEFAULT_RULESET = _read_rulesets()
+
+
+def dbt_var(name: str):
+    """A method setting from the `vars:` of dbt_project.yml (their one home; Python steps read them here)."""
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
 LEVELS = ("primary", "junior")
 WORKING_DB = "junheng.duckdb"
 PUBLISHED_DB = "published.duckdb"

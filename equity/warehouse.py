@@ -1,5 +1,5 @@
-"""Steps on the working warehouse that are neither parsing (ingestion/) nor SQL models (dbt):
-the coefficient step around `equity/`, and the independent reconciliation of student counts."""
+"""The Python steps' boundary with the working warehouse: read the school units dbt built, call the
+pure kernels of `equity/`, write their tables (the coefficients; the further equity measures)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 
 from equity.coefficients import comprehensive_cv, county_coefficients
+from equity.measures import MEASURE_COLUMNS, equity_measures
 
 COEFFICIENT_COLUMNS = {
     "year": "INTEGER",
@@ -40,22 +41,55 @@ def write_county_coefficients(con: duckdb.DuckDBPyConnection, years: list[int] |
     cols = ", ".join(f'"{k}" {v}' for k, v in COEFFICIENT_COLUMNS.items())
     con.execute(f"create table if not exists county_coefficients ({cols})")
     query = ("select year, ruleset, county_code, level, indicator_code, students, value "
-             "from int_school_unit_indicators")
-    if years is None:
-        units = con.execute(query).df()
-    else:
-        units = con.execute(query + " where list_contains(?, year)", [years]).df()
+             "from int_school_unit_indicators where {where} order by year, ruleset, county_code, level, "
+             "indicator_code, school_id")  # a fixed order: the same sums, bit for bit, on every run
+    units = _read(con, query, "year", years)
     result = compute_coefficients(units)
+    _replace_years(con, "county_coefficients", years, result)
+    return result
+
+
+MEASURE_TYPES = {c: ("BIGINT" if c == "n_units" else "VARCHAR" if c == "null_reason" else "DOUBLE")
+                 for c in MEASURE_COLUMNS}
+MEASURES_TABLE_COLUMNS = {**{k: v for k, v in COEFFICIENT_COLUMNS.items() if k in GROUP + ["indicator_code"]},
+                          **MEASURE_TYPES}
+
+
+def _read(con: duckdb.DuckDBPyConnection, query: str, year_column: str, years: list[int] | None) -> pd.DataFrame:
+    """`query` over `years` (None: every year): {where} in it becomes the filter on `year_column`."""
+    if years is None:
+        return con.execute(query.format(where="true")).df()
+    return con.execute(query.format(where=f"list_contains($years, {year_column})"), {"years": years}).df()
+
+
+def _replace_years(con: duckdb.DuckDBPyConnection, table: str, years: list[int] | None, rows: pd.DataFrame) -> None:
     con.execute("begin transaction")
     try:
         if years is None:
-            con.execute("delete from county_coefficients")
+            con.execute(f"delete from {table}")  # noqa: S608 (a module constant)
         else:
-            con.execute("delete from county_coefficients where list_contains(?, year)", [years])
-        if len(result):
-            con.from_df(result).insert_into("county_coefficients")
+            con.execute(f"delete from {table} where list_contains(?, year)", [years])  # noqa: S608
+        if len(rows):
+            con.from_df(rows).insert_into(table)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+
+
+def write_equity_measures(con: duckdb.DuckDBPyConnection, years: list[int] | None, area_mode: str) -> pd.DataFrame:
+    """Recompute `county_equity_measures` for `years` (None: every year) over the same school units
+    as the coefficients, each with its school's urban/rural code (a merged teaching point counts with
+    its parent, whose unit it is)."""
+    cols = ", ".join(f'"{k}" {v}' for k, v in MEASURES_TABLE_COLUMNS.items())
+    con.execute(f"create table if not exists county_equity_measures ({cols})")
+    query = ("select u.year, u.ruleset, u.county_code, u.level, u.indicator_code, u.students, u.value, "
+             "s.urban_rural from int_school_unit_indicators u "
+             "left join stg_census__schools s on s.year = u.year and s.school_id = u.school_id "
+             "where {where} order by u.year, u.ruleset, u.county_code, u.level, u.indicator_code, u.school_id")
+    units = _read(con, query, "u.year", years)
+    group = GROUP + ["indicator_code"]
+    result = equity_measures(units, group, area_mode=area_mode)
+    result = result[list(MEASURES_TABLE_COLUMNS)].sort_values(group, ignore_index=True)
+    _replace_years(con, "county_equity_measures", years, result)
     return result

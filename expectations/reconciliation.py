@@ -8,19 +8,12 @@ units, never out of the county, so it does not change these totals.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pandas as pd
-import yaml
 
-from core.settings import DBT_PROJECT_DIR
+from core.settings import dbt_var
 
 EXCLUDED_TYPES = ("special", "vocational_junior")
-
-
-def dbt_var(name: str):
-    return yaml.safe_load((Path(DBT_PROJECT_DIR) / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
 
 
 def expected_students(con: duckdb.DuckDBPyConnection, years: list[int], min_tp_students: int,

@@ -20,7 +20,7 @@ from pathlib import Path
 from core.settings import DEFAULT_RULESET, REPO_ROOT, RULESETS, Settings
 from orchestration.environment import dagster_home
 from orchestration.runner import RunOutcome, run_docs, run_year
-from publication.summary import format_table, readiness_table
+from publication.summary import equity_table, format_table, readiness_table
 
 
 def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
@@ -32,6 +32,9 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
         print(f"The published file {settings.published_db} is {state}. Run log: {outcome.log_path}", file=sys.stderr)
         return 1
     print(readiness_table(settings.published_db, year, ruleset))
+    equity = equity_table(settings.published_db, year, ruleset)
+    if equity:
+        print(f"\n{equity}")
     if outcome.stage_summary:
         print(f"\n{outcome.stage_summary}")
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "

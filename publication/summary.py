@@ -68,3 +68,35 @@ def readiness_table(published: Path, year: int, ruleset: str) -> str:
     return "\n".join(out)
 
 
+
+
+def _share(x) -> str:
+    return "—" if x is None or x != x else f"{100 * x:.0f}%"
+
+
+def equity_table(published: Path, year: int, ruleset: str) -> str:
+    """Per county level: the share of each indicator's Theil T that lies between town and village
+    schools (fct_county_equity_measures.theil_t_between_share), and the village/town parity of the
+    lowest one."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "select e.county_code, any_value(r.county_name), e.level, "
+            "list(e.theil_t_between_share order by e.indicator_code), list(e.indicator_code order by e.indicator_code), "
+            "min(e.urban_rural_parity) "
+            "from fct_county_equity_measures e join mart_county_readiness r "
+            "on r.year = e.year and r.ruleset = e.ruleset and r.county_code = e.county_code "
+            "where e.year = ? and e.ruleset = ? group by e.county_code, e.level "
+            "order by e.county_code, e.level desc", [year, ruleset]).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return ""
+    codes = rows[0][4]
+    body = [[code, name, level, *(_share(x) for x in shares), _cv(parity)]
+            for code, name, level, shares, _, parity in rows]
+    return "\n".join([
+        f"Town–village split of the spread (share of Theil T between 城镇 and 乡村 schools), {ruleset}",
+        format_table(["county", "name", "level", *codes, "min parity"], body)])

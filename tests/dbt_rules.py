@@ -8,6 +8,15 @@ import os
 import re
 
 
+def _evaluator_vars() -> dict:
+    import yaml
+
+    from core.settings import DBT_PROJECT_DIR
+
+    doc = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return doc["vars"]["dbt_project_evaluator"]
+
+
 def findings(m: dict) -> dict[str, list]:
     """Rule → offending nodes; empty when the project follows every rule."""
     PFX = {
@@ -28,7 +37,7 @@ def findings(m: dict) -> dict[str, list]:
     tests = {k: v for k, v in m["nodes"].items() if v["resource_type"] == "test"}
     sources = m["sources"]
     exposures = m.get("exposures", {})
-    EXCL = [r"_equity__sources\.yml:equity\.county_coefficients$"]
+    EXCL = _evaluator_vars()["exclude_paths_from_project"]
 
     def src_excluded(s):
         return any(re.search(p, f"{s['original_file_path']}:{s['source_name']}.{s['name']}") for p in EXCL)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -176,3 +177,47 @@ def test_every_published_column_is_in_the_data_dictionary(good_run):
         cols = published(wh, f"describe {t.name}")["column_name"].tolist()
         assert cols == [name for name, _ in t.columns], t.name
     assert published(wh, "describe publication_log")["column_name"].tolist() == list(PUBLICATION_LOG["columns"])
+
+
+def _independent_measures(values: np.ndarray, pupils: np.ndarray, rural: np.ndarray) -> dict:
+    """Textbook formulas over the pupils (each unit's value repeated by its pupils), written here."""
+    mu = np.average(values, weights=pupils)
+    diffs = np.abs(values[:, None] - values[None, :])
+    gini = (pupils[:, None] * pupils[None, :] * diffs).sum() / (2 * pupils.sum() ** 2 * mu)
+    theil_t = np.average(values / mu * np.log(values / mu), weights=pupils)
+    between = sum(pupils[m].sum() * np.average(values[m], weights=pupils[m]) / (pupils.sum() * mu)
+                  * np.log(np.average(values[m], weights=pupils[m]) / mu) for m in (rural, ~rural) if m.any())
+    everyone = np.sort(np.repeat(values, pupils.astype(int)))
+    half = len(everyone) / 2
+    median = everyone[int(np.ceil(half)) - 1]
+    below = everyone[: int(half)].sum() + (half - int(half)) * everyone[int(half)]
+    parity = np.average(values[rural], weights=pupils[rural]) / np.average(values[~rural], weights=pupils[~rural])
+    return {"gini": gini, "theil_t": theil_t, "theil_t_between": between, "mcloone": below / (median * half),
+            "urban_rural_parity": parity, "theil_t_between_share": between / theil_t}
+
+
+def test_published_equity_measures_match_textbook_formulas(good_run, demo_frames):
+    """fct_county_equity_measures for a county with town and village schools, every indicator, against
+    formulas written here over the published unit values and the schools feed's urban/rural codes."""
+    _, wh = good_run
+    area = demo_frames["schools"].set_index("school_id")["urban_rural"].astype(str)
+    got = published(wh, "select * from fct_county_equity_measures where year = 2024 and ruleset = 'moe_2017'")
+    units = published(wh, "select county_code, level, indicator_code, school_id, students, value "
+                          "from fct_school_unit_indicators where year = 2024 and ruleset = 'moe_2017'")
+    units["rural"] = units["school_id"].map(area).str.startswith("2")
+    mixed = units.groupby(["county_code", "level"])["rural"].agg(lambda r: 0 < r.sum() < len(r))
+    checked = 0
+    for (county, level), ok in mixed.items():
+        if not ok:
+            continue
+        for code, g in units[(units.county_code == county) & (units.level == level)].groupby("indicator_code"):
+            g = g[g.students > 0]
+            if (g.value <= 0).any():
+                continue
+            want = _independent_measures(g.value.to_numpy(float), g.students.to_numpy(float), g.rural.to_numpy())
+            row = got[(got.county_code == county) & (got.level == level) & (got.indicator_code == code)].iloc[0]
+            for k, v in want.items():
+                assert row[k] == pytest.approx(v, rel=1e-9, abs=1e-12), (county, level, code, k)
+            assert row["theil_t_between"] + row["theil_t_within"] == pytest.approx(row["theil_t"], rel=1e-12)
+            checked += 1
+    assert checked >= 20

@@ -1,0 +1,30 @@
+-- Equity measures beyond the coefficient as the Python step wrote them (`equity/measures.py`, Dagster
+-- asset county_equity_measures): one row per year × rule set × county × level × indicator.
+select
+    year,
+    ruleset,
+    county_code,
+    level,
+    indicator_code,
+    n_units,
+    students,
+    gini,
+    theil_t,
+    theil_t_between,
+    theil_t_within,
+    theil_l,
+    theil_l_between,
+    theil_l_within,
+    mcloone,
+    verstegen,
+    restricted_range,
+    federal_range_ratio,
+    atkinson_05,
+    atkinson_1,
+    atkinson_2,
+    min_value,
+    max_value,
+    urban_rural_parity,
+    theil_t_between_share,
+    null_reason
+from {{ source('equity', 'county_equity_measures') }}
