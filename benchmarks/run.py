@@ -512,6 +512,29 @@ def run_fixed_seconds(e2e_seconds: float) -> float:
     return min(e2e_seconds, max(30.0, 0.35 * e2e_seconds))
 
 
+def bench_equity(seed: int, runs: int) -> dict:
+    from benchmarks.equity import bench_equity_measures, national_units
+
+    out = bench_equity_measures(national_units(seed), runs)
+    say(f"  equity measures: {out['rows']:,} rows, {out['groups']:,} groups, median {fmt_s(out['seconds'])} "
+        f"(CPU {fmt_s(out['cpu_seconds'])})")
+    return out
+
+
+def bench_planner(seed: int, runs: int) -> dict:
+    from benchmarks.planner import national_units
+    from equity.planner import plan
+
+    units, groups = national_units(seed)
+    times, result = timed_runs(lambda: plan(units, groups), runs)
+    st = result.group_status
+    out = {"rows": len(units), "county_levels": len(groups), "times": times, "median": median(times),
+           "passing": int(st["plan_passes"].fillna(False).sum()), "cost_bn_yuan": float(st["cost_yuan"].sum() / 1e9)}
+    say(f"  planner: {out['rows']:,} rows, {out['county_levels']:,} county levels, median {fmt_s(out['median'])}; "
+        f"{out['passing']:,} plans pass")
+    return out
+
+
 def guarded(fn: Callable[[], dict]) -> dict | None:
     """A measurement that needs what a failed run may not have produced: report, do not stop."""
     try:
@@ -632,6 +655,11 @@ def main(argv: list[str] | None = None) -> int:
     load = code_location_load(runs)
     results["code_location_load"] = load
 
+    # 5b. the equity measures and the planner on national-size unit tables (their own benchmarks)
+    say(f"\n5b. Equity measures and the least-cost planner, {runs} runs each (national-size unit tables)")
+    results["equity_measures"] = guarded(lambda: bench_equity(args.seed, runs))
+    results["planner"] = guarded(lambda: bench_planner(args.seed, runs))
+
     # 6. backfill
     backfill = baseline = None
     scale = counties
@@ -697,6 +725,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("lower bound = published (|Δcv| < 1e-6)", f"{lb['check']['max_abs_diff_cv']:.1e}", "agree",
                      verdict(lb["check"]["agree"])))
     rows.append(("code-location load (import definitions)", fmt_s(load["median"]), "", ""))
+    eq, pl = results.get("equity_measures"), results.get("planner")
+    if eq:
+        rows.append(("equity measures, national year", fmt_s(eq["seconds"]), "< 2 s", verdict(eq["seconds"] < 2)))
+    if pl:
+        rows.append(("least-cost planner, national year", fmt_s(pl["median"]), "a few s", ""))
     if backfill:
         one = baseline["e2e_seconds"] if baseline else e2e_median
         ratio = backfill["e2e_seconds"] / one
