@@ -93,3 +93,70 @@ def write_equity_measures(con: duckdb.DuckDBPyConnection, years: list[int] | Non
     result = result[list(MEASURES_TABLE_COLUMNS)].sort_values(group, ignore_index=True)
     _replace_years(con, "county_equity_measures", years, result)
     return result
+
+
+# ------------------------------------------------------------------------------------------------
+# The roadmap: the least-cost plan per year × rule set × county × level (equity/planner.py)
+
+PLAN_UNITS_QUERY = """
+    select i.year, i.ruleset, i.county_code, i.level, i.school_id, i.indicator_code, i.students, i.value,
+           i.threshold, st.per_students::double as scale, st.indivisible as "integer",
+           c.cost_yuan as unit_cost,
+           case when st.whole_school then coalesce(u.resource_share, 1.0) else 1.0 end as school_share,
+           st.whole_school as shared
+    from int_school_unit_indicators i
+    join standards st on st.ruleset = i.ruleset and st.level = i.level and st.indicator_code = i.indicator_code
+    left join int_unit_costs c on c.year = i.year and c.level = i.level and c.indicator_code = i.indicator_code
+    left join int_school_units u
+        on u.year = i.year and u.ruleset = i.ruleset and u.school_id = i.school_id and u.level = i.level
+    where i.students > 0 and {where}
+    order by i.year, i.ruleset, i.county_code, i.level, i.school_id, i.indicator_code
+"""
+PLAN_GROUPS_QUERY = """
+    select distinct i.year, i.ruleset, i.county_code, i.level, b.cv_max as cap, r.balance_rule,
+           r.has_school_rule
+    from int_school_unit_indicators i
+    join rulesets r on r.ruleset = i.ruleset
+    left join balance_standards b on b.ruleset = i.ruleset and b.level = i.level
+    where {where}
+    order by 1, 2, 3, 4
+"""
+PLAN_TABLES = ("plan_unit_additions", "plan_county_indicators", "plan_county_levels", "plan_cost_curve")
+
+
+def _replace_years_frame(con: duckdb.DuckDBPyConnection, table: str, years: list[int] | None,
+                         rows: pd.DataFrame) -> None:
+    """Like _replace_years, the table's columns taken from the frame the first time."""
+    con.register("_frame", rows)
+    try:
+        con.execute(f"create table if not exists {table} as select * from _frame limit 0")  # noqa: S608
+    finally:
+        con.unregister("_frame")
+    _replace_years(con, table, years, rows)
+
+
+def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, min_passing: int,
+                  floor_ratio: float) -> dict[str, pd.DataFrame]:
+    """Plan every county level of `years` (None: every year) and write the plan tables."""
+    from equity.planner import cost_curve, plan
+
+    units = _read(con, PLAN_UNITS_QUERY, "i.year", years)
+    groups = _read(con, PLAN_GROUPS_QUERY, "i.year", years)
+    result = plan(units, groups, min_passing=min_passing, floor_ratio=floor_ratio)
+    curve = cost_curve(units, groups, min_passing=min_passing, floor_ratio=floor_ratio)
+    tables = {
+        "plan_unit_additions": result.unit_plan,
+        "plan_county_indicators": result.group_plan,
+        "plan_county_levels": result.group_status,
+        "plan_cost_curve": curve,
+    }
+    for name, frame in tables.items():
+        frame = frame.copy()
+        for col in frame.columns:  # nullable pandas dtypes (boolean, Int64) become plain DuckDB types
+            if str(frame[col].dtype) in ("boolean", "Int64"):
+                frame[col] = frame[col].astype(object)
+            elif frame[col].dtype == object and frame[col].map(lambda v: v is None or isinstance(v, str)).all():
+                frame[col] = frame[col].astype("string")  # text, even when every value is NULL
+        _replace_years_frame(con, name, years, frame)
+        tables[name] = frame
+    return tables

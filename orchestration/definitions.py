@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from core.settings import Settings
-from orchestration.assets.coefficients import county_coefficients, county_equity_measures
+from orchestration.assets.coefficients import county_coefficients, county_equity_measures, county_roadmap
 from orchestration.assets.dbt import dbt_docs, dbt_indicators, dbt_marts
 from orchestration.assets.ingestion import feed_assets
 from orchestration.assets.publish import published_marts
@@ -49,7 +49,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                           default_status=dg.DefaultScheduleStatus.RUNNING if automation_on()
                                           else dg.DefaultScheduleStatus.STOPPED)
     return dg.Definitions(
-        assets=[*feed_assets, dbt_indicators, county_coefficients, county_equity_measures, dbt_marts, published_marts, dbt_docs],
+        assets=[*feed_assets, dbt_indicators, county_coefficients, county_equity_measures, county_roadmap, dbt_marts, published_marts, dbt_docs],
         asset_checks=all_mart_checks,
         jobs=[year_job, docs_job],
         schedules=[*schedules, docs_schedule],

@@ -63,3 +63,43 @@ def county_equity_measures(context: dg.AssetExecutionContext, junheng: JunhengCo
         "area_split": area_mode,
         "years": ", ".join(map(str, years)),
     })
+
+
+PLAN_ASSETS = {
+    "plan_unit_additions": "路线图: what each school adds per indicator (natural units, cost, reason).",
+    "plan_county_indicators": "路线图: per county level × indicator, the coefficient now and planned, cost, passes.",
+    "plan_county_levels": "路线图: per county level, planned or why not, verified or why not, cost.",
+    "plan_cost_curve": "成本曲线: per county level, the least cost to reach the cap and steps below it.",
+}
+
+
+@dg.multi_asset(
+    name="county_roadmap",
+    specs=[dg.AssetSpec(key, description=text, group_name="equity", kinds={"python", "duckdb"},
+                        deps=[dg.AssetKey(k) for k in ("int_school_unit_indicators", "int_school_units",
+                                                       "int_unit_costs", "standards", "rulesets",
+                                                       "balance_standards")])
+           for key, text in PLAN_ASSETS.items()],
+    partitions_def=yearly_partitions,
+    backfill_policy=single_run,
+)
+def county_roadmap(context: dg.AssetExecutionContext, junheng: JunhengConfig, config: RunConfig):
+    """The least-cost plan per year × rule set × county × level (equity/planner.py): what each school
+    adds to pass the school rule and the coefficient caps, verified by the verdict's rules; and the
+    cost of reaching targets below the cap."""
+    from equity.warehouse import write_roadmap  # pandas: imported when the step runs
+
+    years = partition_years(context)
+    with junheng.connect() as con:
+        tables = write_roadmap(con, None if config.full_refresh else years,
+                               min_passing=int(dbt_var("school_rule_min_passing")),
+                               floor_ratio=float(dbt_var("school_rule_floor_ratio")))
+    levels = tables["plan_county_levels"]
+    planned = levels[levels["planned"].astype(bool)]
+    failing = planned[planned["plan_passes"].astype(object) == False]  # noqa: E712
+    for key in PLAN_ASSETS:
+        meta = {"rows": len(tables[key]), "years": ", ".join(map(str, years))}
+        if key == "plan_county_levels":
+            meta |= {"county_levels_planned": len(planned), "plans_failing_verification": len(failing),
+                     "cost_yuan": float(planned["cost_yuan"].sum())}
+        yield dg.MaterializeResult(asset_key=key, metadata=meta)

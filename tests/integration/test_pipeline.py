@@ -221,3 +221,34 @@ def test_published_equity_measures_match_textbook_formulas(good_run, demo_frames
             assert row["theil_t_between"] + row["theil_t_within"] == pytest.approx(row["theil_t"], rel=1e-12)
             checked += 1
     assert checked >= 20
+
+
+def test_every_published_plan_passes_when_applied_and_evaluated_here(good_run):
+    """Apply mart_school_roadmap's gains to the published unit values and judge the result with the
+    school rule (≥ 6 of 7 at the threshold, every other ≥ 85 %) and a weighted CV written here: every
+    county level's plan passes; the additions are whole teachers and rooms and cost what they say."""
+    _, wh = good_run
+    units = published(wh, "select year, ruleset, county_code, level, school_id, indicator_code, students, value, "
+                          "threshold from fct_school_unit_indicators where year = 2024 and ruleset = 'moe_2017' "
+                          "and students > 0")
+    plan = published(wh, "select * from mart_school_roadmap where year = 2024 and ruleset = 'moe_2017'")
+    caps = {"primary": 0.50, "junior": 0.45}  # evaluation-method.md §4
+    scale = {"R1": 100, "R2": 100, "R3": 100, "R7": 100}  # per 100 students; others per student
+    assert len(plan) > 0 and (plan["addition"] >= 0).all()
+    whole = plan["unit"].isin(["teachers", "rooms"])
+    assert (plan.loc[whole, "addition"] == plan.loc[whole, "addition"].round()).all()
+    assert np.allclose(plan["cost_yuan"], plan["addition"] * plan["unit_cost_yuan"])
+    gains = plan.set_index(["school_id", "level", "indicator_code"])["unit_gain"]
+    key = pd.MultiIndex.from_frame(units[["school_id", "level", "indicator_code"]])
+    gain = pd.Series(gains.reindex(key).fillna(0.0).to_numpy(), index=units.index)
+    units["planned"] = units["value"] + gain * units["indicator_code"].map(scale).fillna(1) / units["students"]
+    units["ok"] = units["planned"] >= units["threshold"] - 1e-9
+    units["near"] = units["planned"] >= 0.85 * units["threshold"] - 1e-9
+    rule = units.groupby(["county_code", "level", "school_id"]).agg(ok=("ok", "sum"), near=("near", "all"))
+    assert ((rule["ok"] >= 6) & rule["near"]).all(), rule[(rule["ok"] < 6) | ~rule["near"]].head()
+    for (county, level, code), g in units.groupby(["county_code", "level", "indicator_code"]):
+        mean = np.average(g["planned"], weights=g["students"])
+        cv = np.sqrt(np.average((g["planned"] - mean) ** 2, weights=g["students"])) / mean
+        assert cv <= caps[level] + 1e-9, (county, level, code, cv)
+    passes = published(wh, "select plan_passes from mart_county_roadmap where year = 2024")["plan_passes"]
+    assert passes.notna().any() and passes.dropna().all()

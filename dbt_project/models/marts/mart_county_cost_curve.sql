@@ -1,0 +1,29 @@
+{{ config(pre_hook="{{ delete_selected_years() }}") }}
+-- Published: per county level and rule set, the least cost to bring its coefficient(s) to a series
+-- of targets — the cap (target_step 0) and steps of 0.05 below it — floors of the school rule
+-- included: what a bureau weighs against its budget. Incomplete county levels have no curve.
+
+with curve as (
+    select * from {{ ref('stg_equity__plan_cost_curve') }}
+    where {{ year_filter('year') }}
+),
+
+levels as (
+    select distinct year, ruleset, county_code, level, status_now as status from {{ ref('mart_county_roadmap') }}
+    where {{ year_filter('year') }}
+)
+
+select
+    c.year,
+    c.ruleset,
+    c.county_code,
+    c.level,
+    c.target_step,
+    c.target,
+    c.cost_yuan,
+    c.reachable,
+    c.reason_if_not_planned
+from curve as c
+inner join levels as l
+    on c.year = l.year and c.ruleset = l.ruleset and c.county_code = l.county_code and c.level = l.level
+where l.status <> 'incomplete'

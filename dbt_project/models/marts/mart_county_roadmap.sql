@@ -1,0 +1,50 @@
+{{ config(pre_hook="{{ delete_selected_years() }}") }}
+-- Published: the roadmap per county level and indicator (路线图) — the coefficient now and under the
+-- least-cost plan, what the plan adds and costs (and the floors of the school rule alone), and
+-- whether the plan passes when evaluated by the verdict's own rules (plan_passes; a level that was
+-- not planned, or whose data is incomplete, has NULL and says why). COMPREHENSIVE rows carry the
+-- comprehensive coefficient where the rule set uses it.
+
+with indicators as (
+    select * from {{ ref('stg_equity__plan_county_indicators') }}
+    where {{ year_filter('year') }}
+),
+
+plan_levels as (
+    select * from {{ ref('stg_equity__plan_county_levels') }}
+    where {{ year_filter('year') }}
+),
+
+levels as (
+    select year, ruleset, county_code, level, status, blocking_reasons from {{ ref('mart_county_level_resources') }}
+    where {{ year_filter('year') }}
+)
+
+select
+    i.year,
+    i.ruleset,
+    i.county_code,
+    i.level,
+    i.indicator_code,
+    i.balance_rule,
+    l.status as status_now,
+    i.cv_now,
+    case when l.status <> 'incomplete' then i.cv_planned end as cv_planned,
+    i.cap,
+    i.units_failing_now,
+    case when l.status <> 'incomplete' then i.units_touched end as units_touched,
+    case when l.status <> 'incomplete' then i.addition_total end as addition_total,
+    case when l.status <> 'incomplete' then i.cost_yuan end as cost_yuan,
+    case when l.status <> 'incomplete' then i.floor_cost_yuan end as floor_cost_yuan,
+    case when l.status <> 'incomplete' and p.planned then i.plan_passes end as plan_passes,
+    case when l.status <> 'incomplete' then p.cost_yuan end as level_cost_yuan,
+    case
+        when l.status = 'incomplete' then 'no plan: ' || coalesce(l.blocking_reasons, 'county data incomplete')
+        when not p.planned then 'not planned: ' || coalesce(p.reason_if_not_planned, 'unknown values')
+        when not p.plan_passes then 'plan fails the verdict: ' || coalesce(p.reason_if_fails, '')
+    end as plan_note
+from indicators as i
+inner join levels as l
+    on i.year = l.year and i.ruleset = l.ruleset and i.county_code = l.county_code and i.level = l.level
+left join plan_levels as p
+    on i.year = p.year and i.ruleset = p.ruleset and i.county_code = p.county_code and i.level = p.level

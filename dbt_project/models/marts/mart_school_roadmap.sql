@@ -1,0 +1,57 @@
+{{ config(pre_hook="{{ delete_selected_years() }}") }}
+-- Published: the roadmap school by school (路线图) — what each school adds, per indicator, in the
+-- plan that brings its county level to the standard at the least cost (equity/planner.py): teachers
+-- to its stage; floor area, ground, equipment and rooms to the whole school, which a split school's
+-- levels share (the other level's row then shows its gain with reason shared_lift and addition 0).
+-- A county level whose data is incomplete gets no plan: it would be made for a shortened school list.
+
+with additions as (
+    select * from {{ ref('stg_equity__plan_unit_additions') }}
+    where {{ year_filter('year') }}
+),
+
+units as (
+    select year, ruleset, school_id, level, indicator_code, school_name, students, threshold
+    from {{ ref('fct_school_unit_indicators') }}
+    where {{ year_filter('year') }}
+),
+
+costs as (
+    select year, level, indicator_code, unit, cost_yuan as unit_cost_yuan from {{ ref('int_unit_costs') }}
+    where {{ year_filter('year') }}
+),
+
+levels as (
+    select distinct year, ruleset, county_code, level, status_now as status from {{ ref('mart_county_roadmap') }}
+    where {{ year_filter('year') }}
+)
+
+select
+    a.year,
+    a.ruleset,
+    a.county_code,
+    a.school_id,
+    a.level,
+    a.indicator_code,
+    u.school_name,
+    u.students,
+    c.unit,
+    a.value_now,
+    a.value_planned,
+    u.threshold,
+    a.addition,
+    a.cost_yuan,
+    a.reason,
+    a.unit_gain,
+    a.driven_by_level,
+    a.shared as whole_school_resource,
+    c.unit_cost_yuan
+from additions as a
+inner join levels as l
+    on a.year = l.year and a.ruleset = l.ruleset and a.county_code = l.county_code and a.level = l.level
+left join units as u
+    on
+        a.year = u.year and a.ruleset = u.ruleset and a.school_id = u.school_id and a.level = u.level
+        and a.indicator_code = u.indicator_code
+left join costs as c on a.year = c.year and a.level = c.level and a.indicator_code = c.indicator_code
+where l.status <> 'incomplete'

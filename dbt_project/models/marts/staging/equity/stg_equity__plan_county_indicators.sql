@@ -1,0 +1,18 @@
+-- plan_county_indicators as the planner step wrote it (equity/planner.py, Dagster asset county_roadmap).
+select
+    year,
+    ruleset,
+    county_code,
+    level,
+    indicator_code,
+    balance_rule,
+    cv_now,
+    cv_planned,
+    cap,
+    units_failing_now,
+    units_touched,
+    addition_total,
+    cost_yuan,
+    floor_cost_yuan,
+    plan_passes
+from {{ source('equity', 'plan_county_indicators') }}

@@ -1,0 +1,13 @@
+-- plan_county_levels as the planner step wrote it (equity/planner.py, Dagster asset county_roadmap).
+select
+    year,
+    ruleset,
+    county_code,
+    level,
+    planned,
+    plan_passes,
+    cost_yuan,
+    floor_cost_yuan,
+    reason_if_not_planned,
+    reason_if_fails
+from {{ source('equity', 'plan_county_levels') }}

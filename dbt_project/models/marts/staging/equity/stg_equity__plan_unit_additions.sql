@@ -1,0 +1,17 @@
+-- plan_unit_additions as the planner step wrote it (equity/planner.py, Dagster asset county_roadmap).
+select
+    year,
+    ruleset,
+    county_code,
+    level,
+    school_id,
+    indicator_code,
+    value_now,
+    value_planned,
+    addition,
+    unit_gain,
+    cost_yuan,
+    reason,
+    driven_by_level,
+    shared
+from {{ source('equity', 'plan_unit_additions') }}
