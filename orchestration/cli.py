@@ -20,7 +20,7 @@ from pathlib import Path
 from core.settings import DEFAULT_RULESET, REPO_ROOT, RULESETS, Settings
 from orchestration.environment import dagster_home
 from orchestration.runner import RunOutcome, run_docs, run_year
-from publication.summary import equity_table, format_table, readiness_table
+from publication.summary import equity_table, format_table, readiness_table, roadmap_lines
 
 
 def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
@@ -35,6 +35,7 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
     equity = equity_table(settings.published_db, year, ruleset)
     if equity:
         print(f"\n{equity}")
+    print(f"\n{roadmap_lines(settings.published_db, year, ruleset)}")
     if outcome.stage_summary:
         print(f"\n{outcome.stage_summary}")
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "

@@ -100,3 +100,40 @@ def equity_table(published: Path, year: int, ruleset: str) -> str:
     return "\n".join([
         f"Town–village split of the spread (share of Theil T between 城镇 and 乡村 schools), {ruleset}",
         format_table(["county", "name", "level", *codes, "min parity"], body)])
+
+
+def _yuan(x: float) -> str:
+    return f"¥{x / 1e6:,.2f} M" if x >= 1e5 else f"¥{x:,.0f}"
+
+
+def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
+    """One line per county that is not ready: the least-cost plan of its resource dimension (cost,
+    what to add, where), from mart_county_roadmap and mart_school_roadmap."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        counties = con.execute(
+            "select county_code, county_name from mart_county_readiness "
+            "where year = ? and ruleset = ? and status = 'not_ready' order by county_code", [year, ruleset]).fetchall()
+        parts = con.execute(
+            "select r.county_code, r.level, r.indicator_code, sum(r.addition) as added, any_value(r.unit), "
+            "count(distinct r.school_id) filter (where r.addition > 0), sum(r.cost_yuan) "
+            "from mart_school_roadmap r where r.year = ? and r.ruleset = ? and r.addition > 0 "
+            "group by all order by r.county_code, sum(r.cost_yuan) desc", [year, ruleset]).fetchall()
+    finally:
+        con.close()
+    by_county: dict[str, list] = {}
+    for code, level, indicator, added, unit, schools, cost in parts:
+        by_county.setdefault(code, []).append((level, indicator, added, unit, schools, cost))
+    lines = [f"Roadmap {year}, {ruleset}: the least-cost plan of each not-ready county's resource dimension"]
+    for code, name in counties:
+        items = by_county.get(code, [])
+        if not items:
+            lines.append(f"  {code} {name}: nothing to add to the resource dimension (it fails other items)")
+            continue
+        total = sum(i[5] for i in items)
+        what = "; ".join(f"{lvl} {ind} +{added:,.0f} {unit} at {n} school(s)" for lvl, ind, added, unit, n, _ in items[:4])
+        more = f"; … {len(items) - 4} more" if len(items) > 4 else ""
+        lines.append(f"  {code} {name}: {_yuan(total)} — {what}{more}")
+    return "\n".join(lines)

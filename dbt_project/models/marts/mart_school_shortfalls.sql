@@ -4,8 +4,9 @@
 -- rule's floor for its one allowed miss). Counts of teachers and rooms are rounded up.
 -- Two views of each gap: what the unit gains (shortfall_to_*), and what the school must build or buy
 -- (school_addition_to_*). They differ for split schools (一贯制, 完全中学): floor area, ground,
--- equipment and rooms (R4–R7) are shared by the school's levels by `resource_share`, so a unit that
--- gains 100 m² at a share of 0.42 needs about 238 m² built. Teachers belong to their stage (share 1).
+-- equipment, rooms, computers and books (standards.whole_school) are shared by the school's levels by
+-- `resource_share`, so a unit that gains 100 m² at a share of 0.42 needs about 238 m² built. Teachers
+-- belong to their stage (share 1). Indivisible units (standards.indivisible) are rounded up.
 
 -- Built on fct_school_unit_indicators, which already carries the school rule and the school's name;
 -- each indicator's natural unit and its scaling (per 100 students or per student) come from the
@@ -17,7 +18,8 @@ with below as (
 ),
 
 standards as (
-    select ruleset, level, indicator_code, natural_unit, per_students from {{ ref('standards') }}
+    select ruleset, level, indicator_code, natural_unit, per_students, whole_school, indivisible
+    from {{ ref('standards') }}
 ),
 
 gaps as (
@@ -26,8 +28,8 @@ gaps as (
         st.natural_unit as unit,
         -- a value per 100 students scales by students / 100, a value per student by students
         b.students / st.per_students as scale,
-        case when b.indicator_code in ('R4', 'R5', 'R6', 'R7') then coalesce(b.resource_share, 1.0) else 1.0 end
-            as school_share
+        st.indivisible,
+        case when st.whole_school then coalesce(b.resource_share, 1.0) else 1.0 end as school_share
     from below as b
     left join standards as st
         on b.ruleset = st.ruleset and b.level = st.level and b.indicator_code = st.indicator_code
@@ -55,18 +57,18 @@ select
     g.share_of_threshold,
     g.unit,
     case
-        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_threshold - 1e-9, 0)) else g.gain_to_threshold
+        when g.indivisible then ceil(greatest(g.gain_to_threshold - 1e-9, 0)) else g.gain_to_threshold
     end as shortfall_to_threshold,
     case
-        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_floor - 1e-9, 0)) else g.gain_to_floor
+        when g.indivisible then ceil(greatest(g.gain_to_floor - 1e-9, 0)) else g.gain_to_floor
     end as shortfall_to_floor,
     g.school_share,
     case
-        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_threshold / g.school_share - 1e-9, 0))
+        when g.indivisible then ceil(greatest(g.gain_to_threshold / g.school_share - 1e-9, 0))
         else g.gain_to_threshold / g.school_share
     end as school_addition_to_threshold,
     case
-        when g.unit in ('teachers', 'rooms') then ceil(greatest(g.gain_to_floor / g.school_share - 1e-9, 0))
+        when g.indivisible then ceil(greatest(g.gain_to_floor / g.school_share - 1e-9, 0))
         else g.gain_to_floor / g.school_share
     end as school_addition_to_floor,
     g.unit_passes_school_rule,
