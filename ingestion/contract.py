@@ -38,6 +38,9 @@ class Feed:
     # Columns a file must have; any other contract column may be absent (its values are then NULL
     # and what depends on them is unknown, never zero).
     must_have: tuple[str, ...] = ()
+    # An optional plan feed (unit_costs, county_plan): when absent, documented defaults or "no plan"
+    # apply; the census, finance and submission feeds are the core every year delivers.
+    optional: bool = False
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -97,6 +100,11 @@ STAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
 SCALES: dict[str, tuple[str, ...]] = {
     "percent": ("percent", "百分比", "百分数", "%"),
     "fraction": ("fraction", "小数", "比例"),
+}
+# The two levels of compulsory education a unit or a cost belongs to (学段).
+LEVELS: dict[str, tuple[str, ...]] = {
+    "primary": ("小学", "primary"),
+    "junior": ("初中", "junior"),
 }
 URBAN_RURAL_CODES = ("111", "112", "121", "122", "123", "210", "220")
 TRUE_VALUES = ("1", "true", "t", "yes", "y", "是")
@@ -222,10 +230,29 @@ FEED_SPECS: dict[str, Feed] = {
         optional_columns=(Column("scale", "数值单位", "enum", values=tuple(SCALES)), SYNTHETIC),
         must_have=("value",),
     ),
+    # Optional (../shared/spec/feeds.md): what one natural unit of an indicator's numerator costs; when
+    # absent the documented defaults (dbt_project/seeds/unit_costs.csv) apply.
+    "unit_costs": Feed(
+        "unit_costs",
+        "单位成本",
+        (
+            Column("level", "学段", "enum", required=True, values=tuple(LEVELS)),
+            Column("indicator_code", "指标代码", "text", required=True, pattern=r"R[1-7]|B[1-8]"),
+            _amount("cost_yuan", "单位成本(元)", required=True),
+        ),
+        key=("level", "indicator_code"),
+        optional_columns=(SYNTHETIC,),
+        optional=True,
+    ),
 }
+
+# Enum columns with spellings beyond their codes (Chinese, English), by column name.
+ENUM_SPELLINGS = {"school_type": SCHOOL_TYPES, "stage": STAGES, "scale": SCALES, "level": LEVELS}
 
 # The feeds, in load order (schools first: every other feed checks its school_id against it).
 FEEDS = tuple(FEED_SPECS)
+# The census, finance and submission feeds (the optional plan feeds aside).
+CORE_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if not spec.optional)
 # Feeds keyed by county rather than by school.
 COUNTY_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if spec.key[0] == "county_code")
 # Feeds keyed by school: their school_id must exist in the year's `schools` feed.
@@ -245,6 +272,11 @@ def header_map(feed: str) -> dict[str, str]:
         out[normalize_header(col.name)] = col.name
         out[normalize_header(col.zh)] = col.name
     return out
+
+
+def enum_spellings(column: str, values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The accepted spellings of an enum column's canonical values (the codes alone when none listed)."""
+    return ENUM_SPELLINGS.get(column, {x: () for x in values})
 
 
 def enum_map(values: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -22,15 +22,13 @@ from ingestion.contract import (
     IMPLAUSIBLE_AREA_M2_PER_STUDENT,
     IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
     IMPLAUSIBLE_STUDENTS_PER_CLASS,
-    SCALES,
     SCHOOL_CHILD_FEEDS,
-    SCHOOL_TYPES,
     STAGE_COMPLETE_TYPES,
-    STAGES,
     STAGES_BY_TYPE,
     TRUE_VALUES,
     Column,
     enum_map,
+    enum_spellings,
     normalize_header,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
@@ -130,7 +128,7 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
         v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str) + "' is not one of 1/0, true/false, 是/否, Y/N")
         return out
     if col.kind == "enum":
-        mapping = enum_map({"school_type": SCHOOL_TYPES, "stage": STAGES, "scale": SCALES}.get(col.name, {x: () for x in col.values}))
+        mapping = enum_map(enum_spellings(col.name, col.values))
         out = text.astype(str).map(normalize_header).map(mapping)
         bad = ~blank & out.isna()
         v.add(bad, col.name, "invalid_value",
@@ -260,9 +258,10 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
             # a county the census does not know is not a county: no phantom row in the readiness marts
             unknown = violations.loc[violations["rule"] == "unknown_county", "_row_number"]
             county = county.where(~typed["_row_number"].isin(unknown), None)
-    else:
-        county = typed["school_id"].map(ref.county_by_school) if len(ref.county_by_school) else \
-            pd.Series(None, index=typed.index, dtype=object)
+    elif "school_id" in typed.columns and len(ref.county_by_school):
+        county = typed["school_id"].map(ref.county_by_school)
+    else:  # a feed of no county (unit_costs), or no schools reference
+        county = pd.Series(None, index=typed.index, dtype=object)
     typed["_county_code"] = county.astype(object)
     if len(violations):
         by_row = typed.set_index("_row_number")

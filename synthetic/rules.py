@@ -23,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from ingestion.contract import FEED_SPECS, FEEDS
+from ingestion.contract import CORE_FEEDS as FEEDS
+from ingestion.contract import FEED_SPECS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO_ROOT / "dbt_project"

@@ -14,7 +14,7 @@ import pytest
 
 from synthetic import build_feeds
 from tests import worked_example
-from tests.integration.helpers import content_hash, published, run, run_years, write_feeds
+from tests.integration.helpers import content_hash, published, run, run_years, working, write_feeds
 
 B5_SQL = ("select cv from fct_county_coefficients where ruleset = 'basic_2012' and level = 'primary' "
           "and indicator_code = 'B5' and county_code = ?")
@@ -252,3 +252,28 @@ def test_every_published_plan_passes_when_applied_and_evaluated_here(good_run):
         assert cv <= caps[level] + 1e-9, (county, level, code, cv)
     passes = published(wh, "select plan_passes from mart_county_roadmap where year = 2024")["plan_passes"]
     assert passes.notna().any() and passes.dropna().all()
+
+
+def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(good_run, tmp_path):
+    """The optional unit_costs feed (Chinese headers): its row replaces the seed's default for its year
+    and names itself as the source; the roadmap is priced with it; a row for a level outside
+    compulsory education is quarantined, naming the column and rule."""
+    landing, wh = good_run
+    lcopy, wcopy = tmp_path / "landing", tmp_path / "wh"
+    shutil.copytree(landing, lcopy)
+    shutil.copytree(wh, wcopy)
+    pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
+        lcopy / "2024" / "unit_costs.csv", index=False)
+    outcome = run(lcopy, wcopy)
+    assert outcome.success, outcome.problems
+    costs = published(wcopy, "select * from dim_unit_costs where year = 2024 and indicator_code = 'R2' "
+                             "order by level")
+    primary = costs[costs.level == "primary"].iloc[0]
+    assert primary["cost_yuan"] == 200000 and primary["source"].startswith("feed unit_costs 2024")
+    assert costs[costs.level == "junior"].iloc[0]["cost_yuan"] == 120000  # the seed's default
+    plan = published(wcopy, "select addition, cost_yuan, unit_cost_yuan from mart_school_roadmap "
+                            "where year = 2024 and level = 'primary' and indicator_code = 'R2' and addition > 0")
+    assert len(plan) > 0 and (plan["unit_cost_yuan"] == 200000).all()
+    assert np.allclose(plan["cost_yuan"], plan["addition"] * 200000)
+    bad = working(wcopy, "select column_name, rule from quarantine_unit_costs where year = 2024")
+    assert bad.to_dict("records") == [{"column_name": "level", "rule": "invalid_value"}]
