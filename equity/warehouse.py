@@ -121,18 +121,39 @@ PLAN_GROUPS_QUERY = """
     where {where}
     order by 1, 2, 3, 4
 """
-PLAN_TABLES = ("plan_unit_additions", "plan_county_indicators", "plan_county_levels", "plan_cost_curve")
+_KEYS = {"year": "INTEGER", "ruleset": "VARCHAR", "county_code": "VARCHAR", "level": "VARCHAR"}
+# The plan tables' columns and types, fixed (not inferred from a year's frame: a year where nothing is
+# planned, or every value is NULL, must not give a table another shape).
+PLAN_SCHEMAS: dict[str, dict[str, str]] = {
+    "plan_unit_additions": {**_KEYS, "school_id": "VARCHAR", "indicator_code": "VARCHAR", "value_now": "DOUBLE",
+                            "value_planned": "DOUBLE", "addition": "DOUBLE", "unit_gain": "DOUBLE",
+                            "cost_yuan": "DOUBLE", "reason": "VARCHAR", "driven_by_level": "VARCHAR",
+                            "shared": "BOOLEAN"},
+    "plan_county_indicators": {**_KEYS, "indicator_code": "VARCHAR", "balance_rule": "VARCHAR", "cv_now": "DOUBLE",
+                               "cv_planned": "DOUBLE", "cap": "DOUBLE", "units_failing_now": "BIGINT",
+                               "units_touched": "BIGINT", "addition_total": "DOUBLE", "cost_yuan": "DOUBLE",
+                               "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN"},
+    "plan_county_levels": {**_KEYS, "planned": "BOOLEAN", "plan_passes": "BOOLEAN", "cost_yuan": "DOUBLE",
+                           "floor_cost_yuan": "DOUBLE", "reason_if_not_planned": "VARCHAR",
+                           "reason_if_fails": "VARCHAR"},
+    "plan_cost_curve": {**_KEYS, "target_step": "BIGINT", "target": "DOUBLE", "cost_yuan": "DOUBLE",
+                        "reachable": "BOOLEAN", "planned": "BOOLEAN", "reason_if_not_planned": "VARCHAR"},
+}
+PLAN_TABLES = tuple(PLAN_SCHEMAS)
+_PANDAS_TYPES = {"INTEGER": "Int32", "BIGINT": "Int64", "DOUBLE": "float64", "VARCHAR": "string",
+                 "BOOLEAN": "boolean"}
 
 
-def _replace_years_frame(con: duckdb.DuckDBPyConnection, table: str, years: list[int] | None,
-                         rows: pd.DataFrame) -> None:
-    """Like _replace_years, the table's columns taken from the frame the first time."""
-    con.register("_frame", rows)
-    try:
-        con.execute(f"create table if not exists {table} as select * from _frame limit 0")  # noqa: S608
-    finally:
-        con.unregister("_frame")
-    _replace_years(con, table, years, rows)
+def _typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
+    """The frame's schema columns, in order, as nullable pandas types matching the table's (a NaN in a
+    count or a flag is NULL, never a float)."""
+    out = pd.DataFrame(index=frame.index)
+    for col, sql_type in schema.items():
+        values = frame[col]
+        if sql_type in ("BIGINT", "INTEGER", "BOOLEAN"):
+            values = values.astype(object).where(values.notna(), None)
+        out[col] = values.astype(_PANDAS_TYPES[sql_type])
+    return out
 
 
 def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, min_passing: int,
@@ -151,12 +172,9 @@ def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, mi
         "plan_cost_curve": curve,
     }
     for name, frame in tables.items():
-        frame = frame.copy()
-        for col in frame.columns:  # nullable pandas dtypes (boolean, Int64) become plain DuckDB types
-            if str(frame[col].dtype) in ("boolean", "Int64"):
-                frame[col] = frame[col].astype(object)
-            elif frame[col].dtype == object and frame[col].map(lambda v: v is None or isinstance(v, str)).all():
-                frame[col] = frame[col].astype("string")  # text, even when every value is NULL
-        _replace_years_frame(con, name, years, frame)
-        tables[name] = frame
+        schema = PLAN_SCHEMAS[name]
+        cols = ", ".join(f'"{k}" {v}' for k, v in schema.items())
+        con.execute(f"create table if not exists {name} ({cols})")
+        tables[name] = _typed(frame, schema)
+        _replace_years(con, name, years, tables[name])
     return tables
