@@ -121,19 +121,27 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
             "count(distinct r.school_id) filter (where r.addition > 0), sum(r.cost_yuan) "
             "from mart_school_roadmap r where r.year = ? and r.ruleset = ? and r.addition > 0 "
             "group by all order by r.county_code, sum(r.cost_yuan) desc", [year, ruleset]).fetchall()
+        item_rows = con.execute(
+            "select county_code, item_code, action from mart_county_item_roadmap where year = ? and ruleset = ? "
+            "order by county_code, item_code", [year, ruleset]).fetchall()
     finally:
         con.close()
     by_county: dict[str, list] = {}
     for code, level, indicator, added, unit, schools, cost in parts:
         by_county.setdefault(code, []).append((level, indicator, added, unit, schools, cost))
-    lines = [f"Roadmap {year}, {ruleset}: the least-cost plan of each not-ready county's resource dimension"]
+    actions: dict[str, list[str]] = {}
+    for code, item, action in item_rows:
+        actions.setdefault(code, []).append(f"{item}: {_short(action, 48)}")
+    lines = [f"Roadmap {year}, {ruleset}: each not-ready county's least-cost resource plan, and its other items"]
     for code, name in counties:
         items = by_county.get(code, [])
+        others = "; ".join(actions.get(code, []))
         if not items:
-            lines.append(f"  {code} {name}: nothing to add to the resource dimension (it fails other items)")
+            lines.append(f"  {code} {name}: no resource to add — {others or 'see fct_county_items'}")
             continue
         total = sum(i[5] for i in items)
         what = "; ".join(f"{lvl} {ind} +{added:,.0f} {unit} at {n} school(s)" for lvl, ind, added, unit, n, _ in items[:4])
         more = f"; … {len(items) - 4} more" if len(items) > 4 else ""
-        lines.append(f"  {code} {name}: {_yuan(total)} — {what}{more}")
+        lines.append(f"  {code} {name}: {_yuan(total)} — {what}{more}" + (f" | {others}" if others else ""))
     return "\n".join(lines)
+

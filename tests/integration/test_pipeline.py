@@ -277,3 +277,25 @@ def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(good_run
     assert np.allclose(plan["cost_yuan"], plan["addition"] * 200000)
     bad = working(wcopy, "select column_name, rule from quarantine_unit_costs where year = 2024")
     assert bad.to_dict("records") == [{"column_name": "level", "rule": "invalid_value"}]
+
+
+def test_item_rows_of_the_roadmap_say_what_each_failing_item_lacks(good_run):
+    """Outside the resource dimension: every failing or unknown item has a row and an action; the
+    class-size item's gap is the classes over 45 (primary) / 50 (junior) in the county's feed."""
+    landing, wh = good_run
+    items = published(wh, "select county_code, item_code, status from fct_county_items where year = 2024 "
+                          "and ruleset = 'moe_2017' and dimension <> 'resource' and status in ('fail', 'unknown')")
+    rows = published(wh, "select * from mart_county_item_roadmap where year = 2024 and ruleset = 'moe_2017'")
+    assert len(items) > 0
+    assert set(zip(rows.county_code, rows.item_code, rows.status, strict=True)) == \
+        set(zip(items.county_code, items.item_code, items.status, strict=True))
+    assert rows["action"].notna().all()
+    assert rows.loc[rows.status == "unknown", "action"].str.startswith("evidence to submit").all()
+    schools = pd.read_csv(landing / "2024" / "schools.csv", dtype=str)
+    enrol = pd.read_csv(landing / "2024" / "enrollment.csv", dtype={"school_id": str})
+    enrol = enrol.merge(schools[["school_id", "county_code"]], on="school_id")
+    enrol["stage"] = enrol["stage"].replace({"小学": "primary", "初中": "junior"})  # the feed's Chinese labels
+    over = enrol[enrol.stage == "primary"].groupby("county_code")["classes_over_45"].sum().add(
+        enrol[enrol.stage == "junior"].groupby("county_code")["classes_over_50"].sum(), fill_value=0)
+    for r in rows[rows.item_code == "G5"].itertuples():
+        assert r.gap == over[r.county_code] and r.gap_unit == "classes to split"

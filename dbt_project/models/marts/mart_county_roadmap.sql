@@ -18,6 +18,10 @@ plan_levels as (
 levels as (
     select year, ruleset, county_code, level, status, blocking_reasons from {{ ref('mart_county_level_resources') }}
     where {{ year_filter('year') }}
+),
+
+rules as (
+    select ruleset, has_school_rule from {{ ref('rulesets') }}
 )
 
 select
@@ -42,9 +46,11 @@ select
         when l.status = 'incomplete' then 'no plan: ' || coalesce(l.blocking_reasons, 'county data incomplete')
         when not p.planned then 'not planned: ' || coalesce(p.reason_if_not_planned, 'unknown values')
         when not p.plan_passes then 'plan fails the verdict: ' || coalesce(p.reason_if_fails, '')
-    end as plan_note
+    end as plan_note,
+    r.has_school_rule as school_rule_applies
 from indicators as i
 inner join levels as l
     on i.year = l.year and i.ruleset = l.ruleset and i.county_code = l.county_code and i.level = l.level
 left join plan_levels as p
     on i.year = p.year and i.ruleset = p.ruleset and i.county_code = p.county_code and i.level = p.level
+left join rules as r on i.ruleset = r.ruleset

@@ -1,0 +1,39 @@
+{{ config(pre_hook="{{ delete_selected_years() }}") }}
+-- Published: the roadmap's rows for the items outside the resource dimension (路线图 · 其他指标):
+-- every guarantee, quality, recognition, veto or prerequisite item a county fails or cannot show,
+-- with what it lacks in natural units where the item is a number (int_county_item_gaps: classes to
+-- split, yuan a year of pay, teachers to train or certify) and the cost where a unit cost applies;
+-- an unknown item gets "evidence to submit". The resource items' plan is in mart_county_roadmap.
+
+with items as (
+    select * from {{ ref('fct_county_items') }}
+    where
+        dimension <> 'resource' and status in ('fail', 'unknown')
+        and {{ year_filter('year') }}
+),
+
+gaps as (
+    select * from {{ ref('int_county_item_gaps') }}
+    where {{ year_filter('year') }}
+)
+
+select
+    i.year,
+    i.ruleset,
+    i.county_code,
+    i.item_code,
+    i.dimension,
+    i.name_zh,
+    i.status,
+    i.value,
+    i.standard,
+    case when i.status = 'fail' then g.gap end as gap,
+    case when i.status = 'fail' then g.gap_unit end as gap_unit,
+    case when i.status = 'fail' then g.cost_yuan end as cost_yuan,
+    case
+        when i.status = 'unknown' then 'evidence to submit: ' || coalesce(i.detail, i.standard)
+        when g.gap is not null then printf('%,.0f', g.gap) || ' ' || g.gap_unit
+        else 'meet the standard: ' || i.standard
+    end as action
+from items as i
+left join gaps as g on i.year = g.year and i.county_code = g.county_code and i.item_code = g.item_code
