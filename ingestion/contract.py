@@ -230,6 +230,19 @@ FEED_SPECS: dict[str, Feed] = {
         optional_columns=(Column("scale", "数值单位", "enum", values=tuple(SCALES)), SYNTHETIC),
         must_have=("value",),
     ),
+    # Optional (../shared/spec/feeds.md): the city's plan table (拟报请省评估验收计划表), the year each county
+    # intends to apply for the provincial evaluation; the latest delivered table applies.
+    "county_plan": Feed(
+        "county_plan",
+        "拟报请省评估验收计划表",
+        (
+            COUNTY_CODE,
+            Column("planned_year", "拟报请评估验收年份", "int", required=True, min_value=2000),
+        ),
+        key=("county_code",),
+        optional_columns=(_amount("budget_yuan_per_year", "年度计划投入(元)"), SYNTHETIC),
+        optional=True,
+    ),
     # Optional (../shared/spec/feeds.md): what one natural unit of an indicator's numerator costs; when
     # absent the documented defaults (dbt_project/seeds/unit_costs.csv) apply.
     "unit_costs": Feed(

@@ -129,3 +129,22 @@ def test_row_hash_is_stable_and_content_sensitive():
     c = validate_feed(delivered("schools", df2)).typed["_row_hash"]
     assert a.tolist() == b.tolist()
     assert a[0] != c[0] and a[1:].tolist() == c[1:].tolist()
+
+
+def test_county_plan_rows_are_typed_and_bad_ones_quarantined():
+    """The optional plan table (headers already mapped by the reader): a good row is typed; a county the
+    schools feed does not know, a planned year before 2000 and a negative budget are each quarantined
+    with their column and rule."""
+    df = pd.DataFrame({"county_code": [worked_example.COUNTY, "999999", "999998"],
+                       "planned_year": ["2026", "2025", "1999"],
+                       "budget_yuan_per_year": ["5000000", "", "-1"]})
+    frame = df.astype(str)
+    frame.insert(0, "_row_number", range(1, len(frame) + 1))
+    result = validate_feed(DeliveredFeed(feed="county_plan", path="/landing/2024/county_plan.csv", frame=frame,
+                                         encoding="utf-8"), schools_ref())
+    typed = result.typed
+    assert typed.loc[0, "planned_year"] == 2026 and typed.loc[0, "budget_yuan_per_year"] == 5_000_000
+    assert list(typed["_quarantined"]) == [False, True, True]
+    assert rules(result, 2) == {"unknown_county"}
+    bad = result.violations[result.violations["_row_number"] == 3]
+    assert {"planned_year", "budget_yuan_per_year"} <= set(bad["column_name"])
