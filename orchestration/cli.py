@@ -20,7 +20,7 @@ from pathlib import Path
 from core.settings import DEFAULT_RULESET, REPO_ROOT, RULESETS, Settings
 from orchestration.environment import dagster_home
 from orchestration.runner import RunOutcome, run_docs, run_year
-from publication.summary import equity_table, format_table, readiness_table, roadmap_lines
+from publication.summary import equity_table, format_table, readiness_table, roadmap_lines, timetable_tables
 
 
 def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
@@ -36,6 +36,9 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
     if equity:
         print(f"\n{equity}")
     print(f"\n{roadmap_lines(settings.published_db, year, ruleset)}")
+    timetable = timetable_tables(settings.published_db, ruleset)
+    if timetable:
+        print(f"\n{timetable}")
     if outcome.stage_summary:
         print(f"\n{outcome.stage_summary}")
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "

@@ -18,10 +18,12 @@ import duckdb
 
 from core.faultpoints import maybe_die
 from ingestion.inventory import YearInventory
-from publication.catalog import published_table_names
+from publication.catalog import across_years_table_names, published_table_names
 
 # The published tables, declared once in the mart YAML (publication/catalog.py)
 PUBLISHED_TABLES = published_table_names()
+# ... of which the timetable's, rebuilt whole from every year held at each run: published whole
+ACROSS_YEARS = across_years_table_names()
 LOG_TABLE = "publication_log"
 LOG_COLUMNS = (
     "published_at TIMESTAMP, run_id VARCHAR, years VARCHAR, row_counts VARCHAR, rows_total BIGINT, "
@@ -149,6 +151,19 @@ def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, Y
     return _inventory_from_rows(rows, f"publication {current}" if current else str(published_db))
 
 
+def published_years(published_db: Path) -> list[int]:
+    """The years the current publication holds (of the county verdicts), ascending; [] before the first."""
+    if not Path(published_db).exists():
+        return []
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        if "mart_county_readiness" not in _own_tables(con):
+            return []
+        return [int(r[0]) for r in con.execute("select distinct year from mart_county_readiness order by 1").fetchall()]
+    finally:
+        con.close()
+
+
 def current_publication(published_db: Path) -> str | None:
     """The id of the live publication (`publications/CURRENT`), or None before the first."""
     marker = publications_dir(published_db) / "CURRENT"
@@ -158,7 +173,8 @@ def current_publication(published_db: Path) -> str | None:
 def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: str,
             checks: Sequence[str] = (), published_at: dt.datetime | None = None,
             accepted_shrink: str | None = None) -> dict[str, int]:
-    """Publish `years` of every mart; other years keep their previous publication. Returns row counts.
+    """Publish `years` of every mart; other years keep their previous publication; the timetable's
+    tables (across years) are replaced whole. Returns row counts.
 
     The publication becomes a version (`<warehouse>/publications/<id>/`: the DuckDB file, the marts
     as Parquet, manifest.json); the last JUNHENG_KEEP_PUBLICATIONS (10) are kept for rollback."""
@@ -180,6 +196,11 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             con.execute(f"attach {_quote_path(published_db)} as p (read_only)")
             previous = _tables(con, "p")
         for table in PUBLISHED_TABLES:
+            if table in ACROSS_YEARS:  # the run rebuilt it over the years published plus its own
+                con.execute(f"create table main.{table} as select {_bi_columns(con, table)} "  # noqa: S608
+                            f"from w.main.{table} order by all")
+                counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]  # noqa: S608
+                continue
             query = f"select {_bi_columns(con, table)} from w.main.{table} where list_contains($years, year)"  # noqa: S608
             if table in previous:
                 query += f" union all by name select * from p.main.{table} where not list_contains($years, year)"

@@ -145,3 +145,50 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
         lines.append(f"  {code} {name}: {_yuan(total)} — {what}{more}" + (f" | {others}" if others else ""))
     return "\n".join(lines)
 
+
+
+def timetable_tables(published: Path, ruleset: str, scope: str | None = None) -> str:
+    """The timetable across years: each city's progress by year (mart_city_progress), the milestones
+    (mart_milestones) and each county's timetable (mart_county_timetable). `scope`: a city code to
+    show (default: every city held). Empty when the publication has no timetable yet."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        held = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "mart_county_timetable" not in held:
+            return ""
+        progress = con.execute(
+            "select scope_code, year, counties_total, counties_ready, counties_not_ready, counties_incomplete, "
+            "share_ready from mart_city_progress where ruleset = ? and scope_level = 'city' "
+            "and (? is null or scope_code = ?) order by scope_code, year", [ruleset, scope, scope]).fetchall()
+        milestones = con.execute(
+            "select scope_code, milestone_year, rule, n, counties_required, counties_ready, status, status_reason "
+            "from mart_milestones where ruleset = ? and (? is null or scope_code = ?) "
+            "order by scope_code, milestone_year", [ruleset, scope, scope]).fetchall()
+        counties = con.execute(
+            "select county_code, county_name, status_now, first_ready_year, planned_year, plan_cost_yuan, "
+            "cost_per_year_left, budget_yuan_per_year, projected_ready_year, projection_reason, timetable_status "
+            "from mart_county_timetable where ruleset = ? and (? is null or starts_with(county_code, ?)) "
+            "order by county_code", [ruleset, scope, scope]).fetchall()
+    finally:
+        con.close()
+
+    def year(y) -> str:
+        return "—" if y is None else str(y)
+
+    out = [f"City progress, {ruleset} (mart_city_progress)", format_table(
+        ["city", "year", "counties", "ready", "not ready", "incomplete", "share ready"],
+        [[c, str(y), str(t), str(r), str(n), str(i), f"{s:.0%}"] for c, y, t, r, n, i, s in progress])]
+    out += [f"\nMilestones, {ruleset} (mart_milestones)", format_table(
+        ["scope", "by", "rule", "required", "ready", "status", "why"],
+        [[c, str(y), f"at least {n}" if rule == "at_least_n" else rule, str(req), str(ready), st, _short(why, 60)]
+         for c, y, rule, n, req, ready, st, why in milestones])]
+    out += [f"\nTimetable, {ruleset} (mart_county_timetable)", format_table(
+        ["county", "name", "now", "first ready", "planned", "plan cost", "a year left", "budget a year",
+         "projected", "timetable"],
+        [[code, name, now, year(first), year(planned), _yuan(cost) if cost is not None else "—",
+          _yuan(per_year) if per_year is not None else "—", _yuan(budget) if budget is not None else "—",
+          year(projected) if projected is not None else _short(reason, 34), status]
+         for code, name, now, first, planned, cost, per_year, budget, projected, reason, status in counties])]
+    return "\n".join(out)

@@ -28,3 +28,19 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The years the timeline reads (models/marts/timeline/): var('timeline_years') is a list from Dagster
+    (the years published plus the run's own), or 'all' — every year the warehouse holds. -#}
+{% macro timeline_filter(column='year') -%}
+    {%- set years = var('timeline_years') -%}
+    {%- if years is string and years == 'all' -%}
+        1 = 1
+    {%- else -%}
+        {%- set years = [years] if (years is string or years is number) else years -%}
+        {%- if years | length == 0 -%}
+            1 = 0
+        {%- else -%}
+            {{ column }} in ({{ years | map('int') | join(', ') }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -14,6 +14,7 @@ from core.faultpoints import maybe_die
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
+from publication.publish import published_years
 
 
 class RunConfig(dg.Config):
@@ -27,32 +28,44 @@ class JunhengTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "standards"
         fqn = dbt_resource_props.get("fqn", [])
+        if fqn[1:3] == ["marts", "timeline"]:
+            return "timeline"  # the timetable across years: shown apart from the yearly marts
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
 translator = JunhengTranslator()
 
 
-def dbt_vars(years: Sequence[int] | None, duckdb_path: Path | str) -> dict:
-    """The --vars of one run: the years it rebuilds ('all' when None) and the absolute DuckDB path."""
-    return {
+def dbt_vars(years: Sequence[int] | None, duckdb_path: Path | str,
+             timeline_years: Sequence[int] | None = None) -> dict:
+    """The --vars of one run: the years it rebuilds ('all' when None), the absolute DuckDB path, and the
+    years the timetable reads (the years published plus the run's own; 'all' when None)."""
+    out = {
         "years": "all" if years is None else sorted({int(y) for y in years}),
         "duckdb_path": str(Path(duckdb_path).resolve()),
     }
+    if timeline_years is not None:
+        out["timeline_years"] = sorted({int(y) for y in timeline_years})
+    return out
 
 
-def dbt_build_args(years: Sequence[int] | None, duckdb_path: Path | str, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(years: Sequence[int] | None, duckdb_path: Path | str, full_refresh: bool = False,
+                   timeline_years: Sequence[int] | None = None) -> list[str]:
     """`dbt build` arguments for a partition run; selection comes from the @dbt_assets definition."""
-    args = ["build", "--vars", json.dumps(dbt_vars(years, duckdb_path), sort_keys=True)]
+    args = ["build", "--vars", json.dumps(dbt_vars(years, duckdb_path, timeline_years), sort_keys=True)]
     if full_refresh:
         args.append("--full-refresh")
     return args
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig, config: RunConfig):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig, config: RunConfig,
+           timeline: bool = False):
     """`dbt build` of this definition's selection for the run's years; dagster-dbt writes a fresh
-    target/ folder per invocation (tens of MB over many runs): removed once the events are read."""
-    args = dbt_build_args(partition_years(context), junheng.working_db, config.full_refresh)
+    target/ folder per invocation (tens of MB over many runs): removed once the events are read.
+    With `timeline`, the timetable's tables are rebuilt over the years published plus the run's."""
+    years = partition_years(context)
+    timeline_years = sorted(set(published_years(junheng.published_db)) | set(years)) if timeline else None
+    args = dbt_build_args(years, junheng.working_db, config.full_refresh, timeline_years)
     invocation = dbt.cli(args, context=context)
     maybe_die("dbt", invocation.process.pid)  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     try:
@@ -86,7 +99,10 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
               config: RunConfig):
-    yield from _build(context, dbt, junheng, config)
+    """The yearly marts for the run's years, then the timetable (models/marts/timeline/, group
+    'timeline'): whole tables rebuilt over every year published plus the run's own, whichever year
+    the run is for — so a backfill or a re-run of one past year refreshes them."""
+    yield from _build(context, dbt, junheng, config, timeline=True)
 
 
 @dg.asset(

@@ -2,7 +2,7 @@
 
 import yaml
 
-from publication.catalog import MARTS_YAML, published_tables
+from publication.catalog import MARTS_YAML, TIMELINE_YAML, published_tables
 from publication.data_dictionary import DICTIONARY_MD, render
 from publication.publish import PUBLISHED_TABLES
 
@@ -26,8 +26,8 @@ def test_every_published_table_is_described_with_chinese_terms():
 def test_the_grain_is_declared_once_and_the_uniqueness_test_uses_it():
     """The catalog's grain is the list the dbt uniqueness test checks, every grain column is a column
     of the model, and a published model is contracted (typed columns)."""
-    doc = yaml.safe_load(MARTS_YAML.read_text(encoding="utf-8"))
-    models = {m["name"]: m for m in doc["models"]}
+    models = {m["name"]: m for path in (MARTS_YAML, TIMELINE_YAML)
+              for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]}
     for t in published_tables():
         m = models[t.name]
         tests = [next(iter(x.values()))["arguments"]["columns"] for x in m["data_tests"]
