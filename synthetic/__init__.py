@@ -19,7 +19,8 @@ synthetic units "合成县0010", ... (other provinces' codes) whose numbers foll
 (counties, year, seed); the school roster does not depend on the year, so school ids are stable across years,
 and pupils move through the grades from one year to the next (junior final_grade_students ≈ 0.97 × entrants
 two years before), so a landing directory of several years is a consistent history. The nine Anshan units are
-generated independently of ``counties``: they are the same schools at any scale.
+generated independently of ``counties``: they are the same schools at any scale. From 2024 on they look like
+2024; before it (2018-2023) five of them have a history (synthetic.design), the other units none.
 
 Modules, by concern:
 
