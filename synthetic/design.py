@@ -50,7 +50,9 @@ change.
                   2020-2021; 2018-2019 lack Q1's entrants of year - 2), NOT READY from 2022 as today.
   210304 立山区    G11a 9.0 in 2018-2019 (fails), 10.5 in 2020-2021 (passes: READY), 8.0 from 2022.
   210311 千山区    SR 79.0 in 2018, ≈ 0.67 a year more, 83.0 in 2024: fails every year.
-The others are as today (铁西区's R2 is calibrated every year); synthetic units have no history.
+The others are as today (铁西区's R2 is calibrated every year); synthetic units have no history. The city's plan
+table (optional feed county_plan, DEMO_PLANS; synthetic.write_demo_plan) is delivered in 2020 (every unit for
+2023) and revised in 2024.
 
 The computed G items (G3-G8, G12, Q1, Q4) pass in every Anshan unit except 海城市's G5 (from 2022). Synthetic
 units beyond the nine follow national averages with a realistic scatter of failures; about 15-20 % of them
@@ -202,6 +204,19 @@ FACTOR_HISTORY = ((UNDER, 0, (4, 5), "under"), (XY_LOW, 1, (1, 3, 4, 5, 6), "poo
 CROWD_CAPACITY, CALM_CLASS = 1100.0, 44.0
 # submitted values of HISTORY's columns: (county code, item, column)
 SUBMITTED_HISTORY = (("210304", "G11a", "g11a"), ("210311", "SR", "sr"))
+# the city's plan table (optional feed county_plan) by the year it was delivered: (county code, planned year,
+# budget in yuan a year or None). 2020: the original, every unit for 2023; 2024: the revision (千山区: no plan)
+DEMO_PLANS = {
+    2020: (
+        ("210302", 2023, None), ("210303", 2023, None), ("210304", 2023, None), ("210311", 2023, None),
+        ("210321", 2023, None), ("210323", 2023, None), ("210381", 2023, None), ("210391", 2023, None),
+        ("210392", 2023, None),
+    ),
+    2024: (
+        ("210302", 2020, None), ("210303", 2025, 2_000_000), ("210304", 2024, None), ("210321", 2023, None),
+        ("210323", 2026, 30_000_000), ("210381", 2025, 8_000_000), ("210391", 2021, None), ("210392", 2021, None),
+    ),
+}
 
 # synthetic counties: kind 0 市辖区, 1 县/县级市, 2 开发区
 KIND_P = np.array([0.30, 0.65, 0.05])

@@ -1,5 +1,5 @@
 """The demo's history (synthetic.design, HISTORY): years 2018-2023 of the nine Anshan units, measured from the
-generated feeds the way the pipeline measures them."""
+generated feeds the way the pipeline measures them, and the demo's plan table (write_demo_plan)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from synthetic import build_feeds, design, items, resources
+from ingestion.readers import read_feed_file
+from ingestion.validate import SchoolsReference, validate_feed
+from synthetic import build_feeds, design, generate_feeds, items, resources, write_demo_plan
 from synthetic.rules import RULES
 
 YEARS = range(2018, 2025)
@@ -170,3 +172,30 @@ def test_history_moves_only_its_own_rows(monkeypatch):
 def test_years_before_the_history_are_its_first():
     assert design.past(2010) == design.past(2018) != design.past(2019)
     assert design.past(2030) == design.past(design.REF_YEAR)
+
+
+def test_demo_plan(tmp_path):
+    """The city's plan table: nine units for 2023 in 2020, revised in 2024; none in other years. It reads and
+    validates as the contract's county_plan, every county known to the schools feed."""
+    assert write_demo_plan(tmp_path, 2019) is None and write_demo_plan(tmp_path, 2023) is None
+    schools = generate_feeds(tmp_path, counties=9, year=2024, seed=0)["schools"]
+    ref = SchoolsReference.from_schools(validate_feed(read_feed_file("schools", schools)).typed)
+    plans = {}
+    for year in (2020, 2024):
+        path = write_demo_plan(tmp_path, year)
+        assert path == tmp_path / str(year) / "county_plan.csv"
+        assert (tmp_path / str(year) / "SYNTHETIC.txt").exists()
+        result = validate_feed(read_feed_file("county_plan", path), ref)
+        assert not result.typed["_quarantined"].any() and result.violations.empty
+        typed = result.typed.set_index("county_code")
+        budget = typed["budget_yuan_per_year"].astype(object).where(typed["budget_yuan_per_year"].notna(), None)
+        plans[year] = {c: (int(typed.loc[c, "planned_year"]), None if b is None else int(b)) for c, b in budget.items()}
+        assert pd.read_csv(path, nrows=0).columns.tolist() == [
+            "county_code", "planned_year", "budget_yuan_per_year", "synthetic"]
+    assert plans[2020] == {code: (2023, None) for code, _ in design.ANSHAN}
+    assert plans[2024] == {
+        "210302": (2020, None), "210303": (2025, 2_000_000), "210304": (2024, None), "210321": (2023, None),
+        "210323": (2026, 30_000_000), "210381": (2025, 8_000_000), "210391": (2021, None), "210392": (2021, None),
+    }
+    assert sorted(p.name for p in (tmp_path / "2024").iterdir()) == sorted(
+        [f"{feed}.csv" for feed in build_feeds(1, 2024, 0)] + ["county_plan.csv", "SYNTHETIC.txt"])
