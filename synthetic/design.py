@@ -50,9 +50,13 @@ change.
                   2020-2021; 2018-2019 lack Q1's entrants of year - 2), NOT READY from 2022 as today.
   210304 立山区    G11a 9.0 in 2018-2019 (fails), 10.5 in 2020-2021 (passes: READY), 8.0 from 2022.
   210311 千山区    SR 79.0 in 2018, ≈ 0.67 a year more, 83.0 in 2024: fails every year.
-The others are as today (铁西区's R2 is calibrated every year); synthetic units have no history. The city's plan
-table (optional feed county_plan, DEMO_PLANS; synthetic.write_demo_plan) is delivered in 2020 (every unit for
-2023) and revised in 2024.
+The others are as today (铁西区's R2 is calibrated every year); synthetic units have no history. Two things the
+early years show come from the design, not the history: PREREQ (basic balance certified 3 years before,
+DEMO_BASIC_YEAR) fails for 台安县 and 鞍山经济开发区 in 2018 and 岫岩 in 2018-2019; and cohorts were larger, so
+in 2018 a school may pass the G4 size (seed 0: a 铁西区 hub school, 2011 pupils). Checked through the pipeline
+(seed 0, 2018-2024): READY (MoE rules) in 2020-2021 铁东, 立山, 海城, 高新区, 经开区; in 2022-2024 铁东, 高新区,
+经开区. The city's plan table (optional feed county_plan, DEMO_PLANS; synthetic.write_demo_plan) is delivered
+in 2020 (every unit for 2023) and revised in 2024.
 
 The computed G items (G3-G8, G12, Q1, Q4) pass in every Anshan unit except 海城市's G5 (from 2022). Synthetic
 units beyond the nine follow national averages with a realistic scatter of failures; about 15-20 % of them
