@@ -11,6 +11,7 @@ Public API::
     generate_feeds(out_dir, counties=9, year=2024, seed=0, fmt="csv", encoding="utf-8",
                    headers="canonical") -> {feed: Path}                    # <out_dir>/<year>/<feed>.<ext>
     python -m synthetic OUT_DIR --counties N --years 2022-2024             # the same from a shell
+    write_demo_plan(out_dir, year) -> Path | None        # <out_dir>/<year>/county_plan.csv (2020, 2024)
 
 xlsx is meant for small landings (openpyxl writes a few ten thousand cells per second); use csv or parquet at
 scale. ``counties <= 9`` gives the first ``counties`` Anshan units; more gives those nine followed by
@@ -19,7 +20,10 @@ synthetic units "合成县0010", ... (other provinces' codes) whose numbers foll
 (counties, year, seed); the school roster does not depend on the year, so school ids are stable across years,
 and pupils move through the grades from one year to the next (junior final_grade_students ≈ 0.97 × entrants
 two years before), so a landing directory of several years is a consistent history. The nine Anshan units are
-generated independently of ``counties``: they are the same schools at any scale.
+generated independently of ``counties``: they are the same schools at any scale. From 2024 on they look like
+2024; before it (2018-2023) five of them have a history (synthetic.design), the other units none. The demo's
+plan table (the optional county_plan feed, delivered in 2020 and revised in 2024) is written apart, by
+``write_demo_plan``: ``generate_feeds`` writes the seven core feeds only.
 
 Modules, by concern:
 
@@ -38,6 +42,6 @@ ingestion imports it.
 """
 
 from synthetic.build import build_feeds
-from synthetic.writers import generate_feeds
+from synthetic.writers import generate_feeds, write_demo_plan
 
-__all__ = ["build_feeds", "generate_feeds"]
+__all__ = ["build_feeds", "generate_feeds", "write_demo_plan"]

@@ -38,14 +38,18 @@ def _schools(r: Roster) -> pd.DataFrame:
 
 
 def year_tables(r: Roster, year: int) -> dict[str, pd.DataFrame]:
-    """The seven feeds of one block in one year (draws: pupils, migrants, teachers, facilities)."""
+    """The seven feeds of one block in one year (draws: pupils, migrants, teachers, facilities). Staff and
+    buildings are sized by the design's pupils; the enrollment and finance feeds have the year's history's."""
     us = r.units.school
     p = resources.pupils(r, year)
     rng = np.random.default_rng([*r.key, year, 22])
     migrant = rng.binomial(p.students, r.money.migrant_p[us])
     unit = {"school_id": r.sid[us], "stage": np.array(STAGES)[r.units.stage]}
-    teachers = resources.teachers(r, rng, p.students)
+    teachers = resources.teachers(r, rng, year, p.students)
     ps = resources.pupils_by_stage(r, p.students)
+    facilities = resources.facilities(r, rng, year, ps, p.classes)
+    p, migrant = resources.pupils_as_in(r, year, p, migrant)
+    finance = resources.finance(r, year, resources.pupils_by_stage(r, p.students))
     school = {"school_id": r.sid}
     frames = {
         "schools": _schools(r),
@@ -63,8 +67,8 @@ def year_tables(r: Roster, year: int) -> dict[str, pd.DataFrame]:
             },
         ),
         "teachers": _frame("teachers", {**unit, **teachers}),
-        "facilities": _frame("facilities", {**school, **resources.facilities(r, rng, ps, p.classes)}),
-        "finance": _frame("finance", {**school, **resources.finance(r, year, ps)}),
+        "facilities": _frame("facilities", {**school, **facilities}),
+        "finance": _frame("finance", {**school, **finance}),
     }
     county_finance, submission = items.county_tables(
         r, year, teachers["full_time_teachers"], teachers["training_360h_completed"]

@@ -5,10 +5,10 @@ sit at 1.1-2x each floor, with rural schools richer in area and teachers per pup
 in equipment. Whole-school facilities are sized by weighted enrolment (primary 1, junior 1.1, senior 1.32;
 完全中学 junior 1 : senior 1.2), as the pipeline apportions them.
 
-Demo design -- the nine Anshan units, what each is meant to show. It holds for any seed and year (checked
-for seeds 0-7, years 2019-2028); the figures are seed 0, year 2024. "Coefficient" = the student-weighted CV
-of evaluation-method.md §4; MoE rule = every indicator's CV <= cap; Anshan rule = mean of the seven <= cap;
-caps 0.50 primary / 0.45 junior.
+Demo design -- the nine Anshan units, what each is meant to show. It holds for any seed in REF_YEAR (2024)
+and every later year (checked for seeds 0-7, years 2024-2028); earlier years follow the history below. The
+figures are seed 0, year 2024. "Coefficient" = the student-weighted CV of evaluation-method.md §4; MoE rule =
+every indicator's CV <= cap; Anshan rule = mean of the seven <= cap; caps 0.50 primary / 0.45 junior.
 
   210302 铁东区            Urban core, no teaching points. Every unit clears every floor, coefficients
                            <= 0.18, every submitted item passes -> READY under both rule sets.
@@ -35,12 +35,36 @@ caps 0.50 primary / 0.45 junior.
   210391 鞍山高新技术产业开发区  Small zone (zone code synthetic), all pass -> READY.
   210392 鞍山经济开发区      Small zone with two teaching points (zone code synthetic), all pass -> READY.
 
-The computed G items (G3-G8, G12, Q1, Q4) pass in every Anshan unit except 海城市's G5. Synthetic units beyond
-the nine follow national averages with a realistic scatter of failures; about 15-20 % of them come out ready
-(seed 0, 2024, 191 units: 27 % have a school failing the school rule, 19 % an indicator coefficient over the
-cap and 4 % the comprehensive one, 60 % a computed G/Q item -- oversize classes or schools, music/art rooms,
-training budgets, uncertified teachers, unfunded small village schools, salary gap, consolidation -- and 30 %
-a submitted item, mostly G9 < 100 %). Exactly one veto item is answered 是, in one synthetic unit.
+History -- the years before REF_YEAR (table HISTORY, years before 2018 as 2018); k = 2024 - year. Staff
+and buildings stay sized by the design's pupils and every random draw stays where it is: only the rows below
+change.
+  210321 台安县    The four village schools' (and their teaching points') R5 and R6 factors 0.04 k lower
+                  (2018: R5 ≈ 0.42-0.46x, R6 ≈ 0.24-0.32x the floor): failing every year, less each year.
+  210323 岫岩      The poorer junior units' R2 factor 0.06 k lower, and the R4-R7 factors of the poorer 初级中学
+                  (nine-year schools' whole-school facilities stay): junior R2 and R4-R7 coefficients ≈ 0.02 k
+                  higher (2018: 0.67-0.79, comprehensive 0.64); up to 2022 these units are below the floors
+                  (they fail the school rule too) -> NOT READY every year, less unequal each year.
+  210381 海城市    The town junior school was at its capacity (~1100 pupils, classes of ~44: R1 1.35x, R4 1.17x,
+                  R5 1.11x, no class over 50) up to 2021, with today's staff and building; in 2022 ~650 pupils
+                  of every grade came (Q1 ≈ 100 % in 2022-2023) -> passes everything in 2018-2021 (READY in
+                  2020-2021; 2018-2019 lack Q1's entrants of year - 2), NOT READY from 2022 as today.
+  210304 立山区    G11a 9.0 in 2018-2019 (fails), 10.5 in 2020-2021 (passes: READY), 8.0 from 2022.
+  210311 千山区    SR 79.0 in 2018, ≈ 0.67 a year more, 83.0 in 2024: fails every year.
+The others are as today (铁西区's R2 is calibrated every year); synthetic units have no history. Two things the
+early years show come from the design, not the history: PREREQ (basic balance certified 3 years before,
+DEMO_BASIC_YEAR) fails for 台安县 and 鞍山经济开发区 in 2018 and 岫岩 in 2018-2019; and cohorts were larger, so
+in 2018 a school may pass the G4 size (seed 0: a 铁西区 hub school, 2011 pupils). Checked through the pipeline
+(seed 0, 2018-2024): READY (MoE rules) in 2020-2021 铁东, 立山, 海城, 高新区, 经开区; in 2022-2024 铁东, 高新区,
+经开区. The city's plan table (optional feed county_plan, DEMO_PLANS; synthetic.write_demo_plan) is delivered
+in 2020 (every unit for 2023) and revised in 2024.
+
+The computed G items (G3-G8, G12, Q1, Q4) pass in every Anshan unit except 海城市's G5 (from 2022). Synthetic
+units beyond the nine follow national averages with a realistic scatter of failures; about 15-20 % of them
+come out ready (seed 0, 2024, 191 units: 27 % have a school failing the school rule, 19 % an indicator
+coefficient over the cap and 4 % the comprehensive one, 60 % a computed G/Q item -- oversize classes or
+schools, music/art rooms, training budgets, uncertified teachers, unfunded small village schools, salary
+gap, consolidation -- and 30 % a submitted item, mostly G9 < 100 %). Exactly one veto item is answered 是, in
+one synthetic unit.
 
 Codes used: school_id = 2-digit category (21 小学, 09 教学点, 31 初级中学, 32 九年一贯制, 33 职业初中, 34 完全中学,
 35 十二年一贯制, 05 特殊教育; a synthetic scheme, leading zeros on purpose) + 2-digit province (21 for Anshan)
@@ -48,6 +72,8 @@ Codes used: school_id = 2-digit category (21 小学, 09 教学点, 31 初级中�
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -152,6 +178,50 @@ DEMO_SPEC = (
 DEMO_BASIC_YEAR = (2013, 2013, 2014, 2015, 2016, 2017, 2015, 2014, 2016)
 R2_TARGET_CV = 0.512  # 铁西区 primary R2 coefficient (just above the 0.50 cap)
 
+
+class Past(NamedTuple):
+    """One year of the demo's history: what differed from REF_YEAR (the last row, whose changes are none)."""
+
+    year: int
+    under: float  # 台安: change of the R5, R6 factors over the floor of the UNDER schools (and teaching points)
+    poor: float  # 岫岩: change of the R2 (junior units) and R4-R7 factors of the XY_LOW schools
+    crowded: bool  # 海城: the CROWD school crowded (else CROWD_CAPACITY pupils in classes of CALM_CLASS)
+    g11a: float  # 立山区's submitted G11a (%)
+    sr: float  # 千山区's submitted SR (%)
+
+
+HISTORY = (
+    Past(2018, -0.24, -0.36, False,  9.0, 79.0),
+    Past(2019, -0.20, -0.30, False,  9.0, 79.7),
+    Past(2020, -0.16, -0.24, False, 10.5, 80.3),
+    Past(2021, -0.12, -0.18, False, 10.5, 81.0),
+    Past(2022, -0.08, -0.12, True,   8.0, 81.7),
+    Past(2023, -0.04, -0.06, True,   8.0, 82.3),
+    Past(REF_YEAR, 0.0, 0.0, True,   8.0, 83.0),
+)
+# which factors a column of HISTORY changes: (role, level, indicators 0-6 = R1-R7, column): the teacher factors
+# of the role's units of that level; facilities (whole-school) only where it is the school's one compulsory
+# level. A role's teaching points share their central school's history.
+FACTOR_HISTORY = ((UNDER, 0, (4, 5), "under"), (XY_LOW, 1, (1, 3, 4, 5, 6), "poor"))
+# 海城's town junior school before it was crowded: pupils at its capacity, in classes of CALM_CLASS; its staff
+# and building are the design's (sized for today's pupils), so it clears the floors
+CROWD_CAPACITY, CALM_CLASS = 1100.0, 44.0
+# submitted values of HISTORY's columns: (county code, item, column)
+SUBMITTED_HISTORY = (("210304", "G11a", "g11a"), ("210311", "SR", "sr"))
+# the city's plan table (optional feed county_plan) by the year it was delivered: (county code, planned year,
+# budget in yuan a year or None). 2020: the original, every unit for 2023; 2024: the revision (千山区: no plan)
+DEMO_PLANS = {
+    2020: (
+        ("210302", 2023, None), ("210303", 2023, None), ("210304", 2023, None), ("210311", 2023, None),
+        ("210321", 2023, None), ("210323", 2023, None), ("210381", 2023, None), ("210391", 2023, None),
+        ("210392", 2023, None),
+    ),
+    2024: (
+        ("210302", 2020, None), ("210303", 2025, 2_000_000), ("210304", 2024, None), ("210321", 2023, None),
+        ("210323", 2026, 30_000_000), ("210381", 2025, 8_000_000), ("210391", 2021, None), ("210392", 2021, None),
+    ),
+}
+
 # synthetic counties: kind 0 市辖区, 1 县/县级市, 2 开发区
 KIND_P = np.array([0.30, 0.65, 0.05])
 KIND_SCHOOLS = np.array([58.0, 74.0, 24.0])
@@ -192,3 +262,12 @@ BACH_SHARE_PRI = np.array([0.85, 0.74, 0.60])  # 本科 among qualified non-研�
 # fmt: on
 if UR_P.shape[-1] != len(UR_CODES):
     raise ValueError("UR_P has a column per urban-rural code of the contract")
+if [p.year for p in HISTORY] != list(range(HISTORY[0].year, REF_YEAR + 1)) or HISTORY[-1][1:4] != (0, 0, True):
+    raise ValueError("HISTORY has a row a year up to REF_YEAR, whose factors are today's")
+if any(i in (0, 2) for _, _, indicators, _ in FACTOR_HISTORY for i in indicators):
+    raise ValueError("FACTOR_HISTORY changes no R1 or R3: their teachers feed random draws (all later ones move)")
+
+
+def past(year: int) -> Past:
+    """The demo in `year`: its row of HISTORY (before the first, the first; from REF_YEAR on, REF_YEAR's)."""
+    return HISTORY[min(max(year - HISTORY[0].year, 0), len(HISTORY) - 1)]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synthetic.design import REF_YEAR
+from synthetic.design import REF_YEAR, SUBMITTED_HISTORY, past
 from synthetic.rules import RULES, SubmissionPart
 
 if TYPE_CHECKING:
@@ -46,22 +46,16 @@ PCT_RANGES = {
     "Q2": (95.5, 99.6, 90.0, 94.5), "SR": (88.0, 97.0, 80.0, 84.5),
 }
 # fmt: on
-# demo submission failures: (county index, item, value)
-DEMO_FAILS = ((2, "G11a", 8.0), (3, "SR", 83.0))
 
 
-def demo_plan(n_c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fail, fail value, veto) per county x item for the demo units: the fixed failures, no veto."""
+def demo_plan(n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fail, veto) per county x item for the demo units: none drawn (its values: fixed_values), no veto."""
     k = len(ITEMS)
-    fail, fail_value, veto = np.zeros((n_c, k), bool), np.full((n_c, k), np.nan), np.zeros((n_c, k), bool)
-    for c, item, value in DEMO_FAILS:
-        fail[c, ITEMS.index(item)] = True
-        fail_value[c, ITEMS.index(item)] = value
-    return fail, fail_value, veto
+    return np.zeros((n_c, k), bool), np.zeros((n_c, k), bool)
 
 
-def synthetic_plan(rng: np.random.Generator, n_c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fail, fail value, veto) per county x item for synthetic units: rare failures, one veto in all."""
+def synthetic_plan(rng: np.random.Generator, n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fail, veto) per county x item for synthetic units: rare failures, one veto in all."""
     k = len(ITEMS)
     fail = rng.random((n_c, k)) < 0.012
     fail[:, ~MAY_FAIL] = False
@@ -69,7 +63,15 @@ def synthetic_plan(rng: np.random.Generator, n_c: int) -> tuple[np.ndarray, np.n
     if n_c:
         veto_items = np.flatnonzero(VETOES)
         veto[rng.integers(0, n_c), veto_items[rng.integers(0, len(veto_items))]] = True
-    return fail, np.full((n_c, k), np.nan), veto
+    return fail, veto
+
+
+def fixed_values(codes: np.ndarray, year: int) -> np.ndarray:
+    """(C, items) the values the demo's history fixes in `year` (design.SUBMITTED_HISTORY), nan elsewhere."""
+    out = np.full((len(codes), len(ITEMS)), np.nan)
+    for code, item, column in SUBMITTED_HISTORY:
+        out[codes == code, ITEMS.index(item)] = getattr(past(year), column)
+    return out
 
 
 def county_tables(
@@ -92,10 +94,10 @@ def county_tables(
     ft_c = np.bincount(uc, weights=full_time[comp], minlength=n_c)
     tr_c = np.bincount(uc, weights=trained[comp], minlength=n_c)
     g9 = np.floor(1000 * tr_c / np.maximum(ft_c, 1)) / 10  # never rounds 99.96 up to 100.0
-    return county_finance, _submission(r, rng, g9)
+    return county_finance, _submission(r, rng, g9, fixed_values(c.code, year))
 
 
-def _submission(r: Roster, rng: np.random.Generator, g9: np.ndarray) -> dict[str, np.ndarray]:
+def _submission(r: Roster, rng: np.random.Generator, g9: np.ndarray, fixed: np.ndarray) -> dict[str, np.ndarray]:
     c = r.counties
     n_c, k = len(c.code), len(ITEMS)
     vals = np.empty((n_c, k), dtype=object)
@@ -113,7 +115,7 @@ def _submission(r: Roster, rng: np.random.Generator, g9: np.ndarray) -> dict[str
         else:
             plo, phi, flo, fhi = PCT_RANGES[part.code]
             v = np.where(f, flo + u[:, j] * (fhi - flo), plo + u[:, j] * (phi - plo))
-            v = np.where(np.isnan(c.fail_value[:, j]), v, c.fail_value[:, j])
+            v = np.where(np.isnan(fixed[:, j]), v, fixed[:, j])
             vals[:, j] = np.char.mod("%.1f", np.round(v, 1))
     items = np.tile(np.array(ITEMS, dtype=object), n_c)
     answered = np.tile(np.array([p.comparator in ("yes", "no") for p in PARTS]), n_c)

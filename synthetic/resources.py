@@ -2,7 +2,8 @@
 
 Pupils move through the grades (a cohort depends only on its intake year); teachers and facilities are
 sized from the resource floors (standards.csv) and the roster's factors over them; whole-school facilities
-by weighted enrolment with the pipeline's split weights (dbt vars).
+by weighted enrolment with the pipeline's split weights (dbt vars). Before REF_YEAR the demo's intakes,
+class sizes and factors follow its history (design.HISTORY); nothing else depends on the year's history.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import numpy as np
 
 from synthetic.design import (
     BACH_SHARE_PRI,
+    CALM_CLASS,
+    CROWD,
+    CROWD_CAPACITY,
+    FACTOR_HISTORY,
     GRADES,
+    HAS_STAGE,
     PG_SHARE,
     PQ,
     R2_TARGET_CV,
@@ -26,6 +32,7 @@ from synthetic.design import (
     TYPE_W,
     UR_CLASS,
     VOC,
+    past,
 )
 from synthetic.roster import Roster
 from synthetic.rules import RULES
@@ -86,15 +93,63 @@ def pupils(r: Roster, year: int) -> Pupils:
             entrants = grade
         final = np.where(k == grades - 1, grade, final)
     students = np.maximum(students, 1)
+    return Pupils(students, entrants, final, *_classes(students, u.ct, grades))
 
-    classes = np.maximum(np.ceil(students / u.ct), np.minimum(grades, np.ceil(students / 8))).astype(np.int64)
+
+def _classes(students: np.ndarray, ct: np.ndarray, grades: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Classes at a class-size target, and how many of them are over 45 and over 50 pupils."""
+    classes = np.maximum(np.ceil(students / ct), np.minimum(grades, np.ceil(students / 8))).astype(np.int64)
     classes = np.maximum(classes, 1)
     avg = students / classes
     o45 = np.floor(classes * np.clip((avg + 3 - 45.5) / 6, 0, 1)).astype(np.int64)
     o50 = np.floor(classes * np.clip((avg + 3 - 50.5) / 6, 0, 1)).astype(np.int64)
     o45 = np.clip(np.minimum(o45, (students - classes) // 45), 0, None)
     o50 = np.clip(np.minimum(np.minimum(o50, o45), (students - classes - 45 * o45) // 5), 0, None)
-    return Pupils(students, entrants, final, classes, o45, o50)
+    return classes, o45, o50
+
+
+def pupils_as_in(r: Roster, year: int, p: Pupils, migrant: np.ndarray) -> tuple[Pupils, np.ndarray]:
+    """The pupils (and migrant pupils) of `year` as its history has them (design.HISTORY): 海城's crowded
+    school, before it was, at its capacity in classes of CALM_CLASS. Its staff and building stay the design's,
+    and so does every draw."""
+    calm = r.schools.role[r.units.school] == CROWD
+    if past(year).crowded or not calm.any():
+        return p, migrant
+    scale = np.where(calm, CROWD_CAPACITY / r.schools.size[r.units.school], 1.0)
+
+    def seen(x: np.ndarray) -> np.ndarray:
+        return np.where(calm, np.round(x * scale).astype(np.int64), x)
+
+    students = seen(p.students)
+    classes = _classes(students, np.where(calm, CALM_CLASS, r.units.ct), GRADES[r.units.stage])
+    return Pupils(students, seen(p.entrants), seen(p.final), *classes), seen(migrant)
+
+
+def _of_stage(r: Roster, school: np.ndarray, stage: np.ndarray | None, level: int) -> np.ndarray:
+    """Stage units of a level, or (stage None) schools whose only compulsory level it is."""
+    if stage is not None:
+        return stage == level
+    levels = HAS_STAGE[r.schools.stype[school], :2]
+    return levels[:, level] & (levels.sum(axis=1) == 1)
+
+
+def _as_in(r: Roster, year: int, factors: np.ndarray, school: np.ndarray, stage: np.ndarray | None) -> np.ndarray:
+    """Factors over the floors as they were in `year` (design.FACTOR_HISTORY): teacher factors R1-R3 per
+    stage unit (its school, its stage) or facility factors R4-R7 per school (stage None)."""
+    if year >= REF_YEAR:
+        return factors
+    first = 0 if stage is not None else 3
+    p, out = past(year), factors.copy()
+    for role, level, indicators, column in FACTOR_HISTORY:
+        rows = r.schools.of_role(role)[school] & _of_stage(r, school, stage, level)
+        cols = [i - first for i in indicators if first <= i < first + factors.shape[1]]
+        out[np.ix_(rows, cols)] += getattr(p, column)
+    return out
+
+
+def _sized(students: np.ndarray, floor: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Teachers for a factor over a floor per 100 pupils (ceil keeps every unit at >= its factor)."""
+    return np.ceil(students * floor * factor / 100 - 1e-9).astype(np.int64)
 
 
 def _calibrate_backbone(r: Roster, students: np.ndarray, backbone: np.ndarray) -> None:
@@ -113,18 +168,18 @@ def _calibrate_backbone(r: Roster, students: np.ndarray, backbone: np.ndarray) -
         backbone[hub] = np.round(a * students[hub] / 100).astype(np.int64)
 
 
-def teachers(r: Roster, rng: np.random.Generator, students: np.ndarray) -> dict[str, np.ndarray]:
+def teachers(r: Roster, rng: np.random.Generator, year: int, students: np.ndarray) -> dict[str, np.ndarray]:
     """The teachers feed's counts per stage unit, sized from the R1–R3 floors."""
     us, st = r.units.school, r.units.stage
     u_urc = UR_CLASS[r.schools.ur][us]
     # counts sized from the floors (ceil keeps every normal unit at >= its factor)
     tf = np.maximum(r.units.tf * np.exp(0.015 * rng.standard_normal((len(us), 3))), r.units.tfloor[:, None])
     thr = THR[st]
-    qualified = np.ceil(students * thr[:, 0] * tf[:, 0] / 100 - 1e-9).astype(np.int64)
+    qualified = _sized(students, thr[:, 0], tf[:, 0])
     pq = PQ[st, u_urc]
     nonq = rng.binomial(qualified, np.clip((1 - pq) / pq, 0, 1))
-    backbone = np.ceil(students * thr[:, 1] * tf[:, 1] / 100 - 1e-9).astype(np.int64)
-    pma = np.ceil(students * thr[:, 2] * tf[:, 2] / 100 - 1e-9).astype(np.int64)
+    backbone = _sized(students, thr[:, 1], tf[:, 1])
+    pma = _sized(students, thr[:, 2], tf[:, 2])
     _calibrate_backbone(r, students, backbone)
 
     ft = np.maximum(qualified + nonq, np.maximum(backbone, pma))
@@ -147,10 +202,21 @@ def teachers(r: Roster, rng: np.random.Generator, students: np.ndarray) -> dict[
         "pe_teachers": pe,
         "music_teachers": music,
         "art_teachers": pma - pe - music,
-        "backbone_teachers": backbone,
+        "backbone_teachers": _backbone_as_in(r, year, students, tf, backbone),
         "certified_teachers": ft - rng.binomial(ft, r.counties.uncert[uc]),
         "training_360h_completed": ft - rng.binomial(ft, r.counties.untrained[uc]),
     }
+
+
+def _backbone_as_in(
+    r: Roster, year: int, students: np.ndarray, tf: np.ndarray, backbone: np.ndarray
+) -> np.ndarray:
+    """Backbone teachers (R2) as the year's history has them, sized after every draw (they feed none)."""
+    past_tf = _as_in(r, year, tf, r.units.school, r.units.stage)
+    if past_tf is tf:
+        return backbone
+    changed = past_tf[:, 1] != tf[:, 1]
+    return np.where(changed, _sized(students, THR[r.units.stage, 1], past_tf[:, 1]), backbone)
 
 
 def pupils_by_stage(r: Roster, students: np.ndarray) -> np.ndarray:
@@ -161,7 +227,7 @@ def pupils_by_stage(r: Roster, students: np.ndarray) -> np.ndarray:
 
 
 def facilities(
-    r: Roster, rng: np.random.Generator, ps: np.ndarray, classes: np.ndarray
+    r: Roster, rng: np.random.Generator, year: int, ps: np.ndarray, classes: np.ndarray
 ) -> dict[str, np.ndarray]:
     """The facilities feed per school, sized by weighted enrolment from the R4–R7 floors."""
     s, f = r.schools, r.facilities
@@ -170,6 +236,7 @@ def facilities(
     # teaching points are sized like their central school (merged into it when they have >= 50 pupils)
     tt = TYPE_T[np.where(s.parent >= 0, s.stype[np.maximum(s.parent, 0)], s.stype)]
     ff = np.maximum(f.ff * np.exp(0.01 * rng.standard_normal((n, 4))), f.ffloor[:, None])
+    ff = _as_in(r, year, ff, np.arange(n), None)
     sports = ff[:, 1] * wsum * tt[:, 1]
     indoor = np.round(sports * f.indoor_share, 1)
     # R4 is counted without the indoor sports area (dbt var r4_subtract_indoor_sports): built on top of it

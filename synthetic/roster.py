@@ -67,7 +67,6 @@ class Counties:
     ratio: np.ndarray  # teacher / civil-servant salary
     basic_year: np.ndarray
     fail: np.ndarray  # (C, items) submitted item fails
-    fail_value: np.ndarray  # (C, items) value for a fixed failure (nan: draw one)
     veto: np.ndarray  # (C, items) veto answered 是
 
 
@@ -101,6 +100,11 @@ class Schools:
     @property
     def is_tp(self) -> np.ndarray:
         return self.stype == TP
+
+    def of_role(self, role: int) -> np.ndarray:
+        """Schools of a role and the teaching points attached to them."""
+        parent_role = np.where(self.parent >= 0, self.role[np.maximum(self.parent, 0)], -1)
+        return (self.role == role) | (self.is_tp & (parent_role == role))
 
 
 @dataclass
@@ -363,7 +367,7 @@ def _demo_roles(rng: np.random.Generator, s: Schools, u: Units, f: Facilities) -
     mu = u_role == R2HUB
     u.tf[mu, 0] = np.maximum(u.tf[mu, 0], 1.45)
     u.tf[mu, 1] = 2.8  # calibrated per year
-    m = (role == UNDER) | (s.is_tp & (s.parent >= 0) & (role[np.maximum(s.parent, 0)] == UNDER))
+    m = s.of_role(UNDER)
     f.ff[m, 1] = rng.uniform(0.62, 0.72, int(m.sum()))
     f.ff[m, 2] = rng.uniform(0.45, 0.60, int(m.sum()))
     f.ffloor[m] = 0.0
@@ -475,7 +479,7 @@ def demo_roster(seed: int) -> Roster:
     """The nine Anshan units (synthetic.design): the same schools at any scale."""
     rng = np.random.default_rng([seed, 0xA5, 21])
     n_c = len(ANSHAN)
-    fail, fail_value, veto = items.demo_plan(n_c)
+    fail, veto = items.demo_plan(n_c)
     counties = Counties(
         code=np.array([c for c, _ in ANSHAN]),
         name=np.array([nm for _, nm in ANSHAN]),
@@ -491,7 +495,6 @@ def demo_roster(seed: int) -> Roster:
         ratio=rng.uniform(1.01, 1.06, n_c),
         basic_year=np.array(DEMO_BASIC_YEAR),
         fail=fail,
-        fail_value=fail_value,
         veto=veto,
     )
     drafted = _draft(DEMO_SPEC, rng)
@@ -541,7 +544,7 @@ def _synthetic_counties(rng: np.random.Generator, n_c: int) -> Counties:
     serial = idx // len(PROVINCES) + 1
     if serial.max(initial=0) > 9999:
         raise ValueError("too many counties")
-    fail, fail_value, veto = items.synthetic_plan(rng, n_c)
+    fail, veto = items.synthetic_plan(rng, n_c)
     basic = rng.integers(2012, 2020, n_c)
     basic = np.where(rng.random(n_c) < 0.03, rng.integers(2021, 2024, n_c), basic)
     return Counties(
@@ -559,7 +562,6 @@ def _synthetic_counties(rng: np.random.Generator, n_c: int) -> Counties:
         ratio=rng.normal(1.04, 0.03, n_c),
         basic_year=basic,
         fail=fail,
-        fail_value=fail_value,
         veto=veto,
     )
 

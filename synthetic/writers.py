@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from synthetic.build import build_feeds
-from synthetic.rules import LABELS, TEXT_COLUMNS
+from synthetic.design import DEMO_PLANS
+from synthetic.rules import FEED_SPECS, LABELS, TEXT_COLUMNS
 
 FORMATS = ("csv", "xlsx", "parquet")
 ENCODINGS = ("utf-8", "gb18030")
@@ -39,9 +40,7 @@ def generate_feeds(
         raise ValueError(f"encoding must be utf-8 or gb18030, not {encoding!r}")
     if headers not in HEADERS:
         raise ValueError(f"headers must be canonical or zh, not {headers!r}")
-    target = Path(out_dir) / str(int(year))
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "SYNTHETIC.txt").write_text(SYNTHETIC_NOTE, encoding="utf-8")
+    target = _year_dir(out_dir, year)
     paths: dict[str, Path] = {}
     for feed, df in build_feeds(counties, year, seed).items():
         if headers == "zh":
@@ -55,6 +54,28 @@ def generate_feeds(
             _write_parquet(df, path, feed, headers)
         paths[feed] = path
     return paths
+
+
+def write_demo_plan(out_dir: Path | str, year: int) -> Path | None:
+    """Write the demo's plan table (optional feed county_plan) to ``<out_dir>/<year>/county_plan.csv`` in a
+    year the city delivered one (design.DEMO_PLANS: 2020, 2024); None in any other year."""
+    rows = DEMO_PLANS.get(int(year))
+    if rows is None:
+        return None
+    columns = [c.name for c in FEED_SPECS["county_plan"].all_columns]  # ..., budget_yuan_per_year, synthetic
+    df = pd.DataFrame([(*row, 1) for row in rows], columns=columns)
+    df["budget_yuan_per_year"] = df["budget_yuan_per_year"].astype("Int64")  # whole yuan, or empty
+    path = _year_dir(out_dir, year) / "county_plan.csv"
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _year_dir(out_dir: Path | str, year: int) -> Path:
+    """``<out_dir>/<year>``, created, with its SYNTHETIC.txt."""
+    target = Path(out_dir) / str(int(year))
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "SYNTHETIC.txt").write_text(SYNTHETIC_NOTE, encoding="utf-8")
+    return target
 
 
 def _write_parquet(df: pd.DataFrame, path: Path, feed: str, headers: str) -> None:
