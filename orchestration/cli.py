@@ -76,16 +76,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from synthetic import generate_feeds
+    from synthetic import generate_feeds, write_demo_plan
 
     warehouse = Path(args.warehouse).resolve()
     # The feeds stay in the warehouse folder: the UI, the sensor and a backfill read the same landing.
     landing = Path(args.keep_landing).resolve() if args.keep_landing else warehouse / "landing"
-    first = args.year - 2  # Q1 (3-year junior consolidation) needs the entrants of Y − 2
+    # Q1 (3-year junior consolidation) needs the entrants of Y − 2: at least 3 years
+    first = args.year - max(3, args.history) + 1
+    plans = []
     for y in range(first, args.year + 1):
         generate_feeds(landing, counties=args.counties, year=y, seed=args.seed)
-    print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year}, "
-          f"feeds in {landing}", flush=True)
+        if write_demo_plan(landing, y):  # the city's plan table, in the years it was delivered
+            plans.append(y)
+    print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year} "
+          f"(plan table delivered in {', '.join(map(str, plans)) or 'no year'}), feeds in {landing}", flush=True)
     settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
     outcome = run_year(settings, args.year, since=first, progress=True)
     code = _print_outcome(settings, args.year, args.ruleset, outcome)
@@ -167,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--year", type=int, default=2024)
     d.add_argument("--counties", type=int, default=9)
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--history", type=int, default=7,
+                   help="years ending at --year (default 7: 2018–2024, so the 2020 and 2023 milestones are held; min 3)")
     d.add_argument("--warehouse", default=str(REPO_ROOT / "warehouse" / "demo"))
     d.add_argument("--ruleset", choices=RULESETS, default=DEFAULT_RULESET)
     d.add_argument("--keep-landing", default=None, help="write the feeds here instead of <warehouse>/landing")
