@@ -37,9 +37,14 @@ def compute_coefficients(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_county_coefficients(con: duckdb.DuckDBPyConnection, years: list[int] | None) -> pd.DataFrame:
-    """Recompute `county_coefficients` for `years` (None: every year) from int_school_unit_indicators."""
+    """Recompute `county_coefficients` for `years` (None: every year) from int_school_unit_indicators,
+    one year at a time."""
     cols = ", ".join(f'"{k}" {v}' for k, v in COEFFICIENT_COLUMNS.items())
     con.execute(f"create table if not exists county_coefficients ({cols})")
+    return _concat(_year_by_year(con, years, ["county_coefficients"], _coefficients_of), COEFFICIENT_COLUMNS)
+
+
+def _coefficients_of(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
     query = ("select year, ruleset, county_code, level, indicator_code, students, value "
              "from int_school_unit_indicators where {where} order by year, ruleset, county_code, level, "
              "indicator_code, school_id")  # a fixed order: the same sums, bit for bit, on every run
@@ -53,6 +58,22 @@ MEASURE_TYPES = {c: ("BIGINT" if c == "n_units" else "VARCHAR" if c == "null_rea
                  for c in MEASURE_COLUMNS}
 MEASURES_TABLE_COLUMNS = {**{k: v for k, v in COEFFICIENT_COLUMNS.items() if k in GROUP + ["indicator_code"]},
                           **MEASURE_TYPES}
+
+
+def _year_by_year(con: duckdb.DuckDBPyConnection, years: list[int] | None, tables: list[str], write) -> list:
+    """`write(con, [year])` for each of `years` in turn, so that a backfill of N years holds one year's
+    units in memory, not N; None = every year int_school_unit_indicators holds, and rows of years it no
+    longer holds are dropped from `tables` (a full refresh)."""
+    held = [r[0] for r in con.execute("select distinct year from int_school_unit_indicators order by 1").fetchall()]
+    out = [write(con, [y]) for y in (held if years is None else sorted({int(y) for y in years}))]
+    if years is None:
+        for table in tables:
+            con.execute(f"delete from {table} where not list_contains(?, year)", [held])  # noqa: S608
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 
 def _read(con: duckdb.DuckDBPyConnection, query: str, year_column: str, years: list[int] | None) -> pd.DataFrame:
@@ -83,6 +104,12 @@ def write_equity_measures(con: duckdb.DuckDBPyConnection, years: list[int] | Non
     its parent, whose unit it is)."""
     cols = ", ".join(f'"{k}" {v}' for k, v in MEASURES_TABLE_COLUMNS.items())
     con.execute(f"create table if not exists county_equity_measures ({cols})")
+    frames = _year_by_year(con, years, ["county_equity_measures"],
+                           lambda c, ys: _equity_measures_of(c, ys, area_mode))
+    return _concat(frames, MEASURES_TABLE_COLUMNS)
+
+
+def _equity_measures_of(con: duckdb.DuckDBPyConnection, years: list[int], area_mode: str) -> pd.DataFrame:
     query = ("select u.year, u.ruleset, u.county_code, u.level, u.indicator_code, u.students, u.value, "
              "s.urban_rural from int_school_unit_indicators u "
              "left join stg_census__schools s on s.year = u.year and s.school_id = u.school_id "
@@ -158,7 +185,18 @@ def _typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
 
 def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, min_passing: int,
                   floor_ratio: float) -> dict[str, pd.DataFrame]:
-    """Plan every county level of `years` (None: every year) and write the plan tables."""
+    """Plan every county level of `years` (None: every year) and write the plan tables, one year at a time."""
+    for name, schema in PLAN_SCHEMAS.items():
+        cols = ", ".join(f'"{k}" {v}' for k, v in schema.items())
+        con.execute(f"create table if not exists {name} ({cols})")
+    per_year = _year_by_year(con, years, list(PLAN_SCHEMAS),
+                             lambda c, ys: _roadmap_of(c, ys, min_passing=min_passing, floor_ratio=floor_ratio))
+    return {name: pd.concat([t[name] for t in per_year], ignore_index=True) if per_year else
+            _typed(pd.DataFrame(columns=list(PLAN_SCHEMAS[name])), PLAN_SCHEMAS[name]) for name in PLAN_SCHEMAS}
+
+
+def _roadmap_of(con: duckdb.DuckDBPyConnection, years: list[int], *, min_passing: int,
+                floor_ratio: float) -> dict[str, pd.DataFrame]:
     from equity.planner import cost_curve, plan
 
     units = _read(con, PLAN_UNITS_QUERY, "i.year", years)
@@ -172,9 +210,6 @@ def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, mi
         "plan_cost_curve": curve,
     }
     for name, frame in tables.items():
-        schema = PLAN_SCHEMAS[name]
-        cols = ", ".join(f'"{k}" {v}' for k, v in schema.items())
-        con.execute(f"create table if not exists {name} ({cols})")
-        tables[name] = _typed(frame, schema)
+        tables[name] = _typed(frame, PLAN_SCHEMAS[name])
         _replace_years(con, name, years, tables[name])
     return tables
