@@ -126,15 +126,29 @@ def _modify_and_run(good_run, tmp_path, demo_frames, change):
     return run(bad_landing, copy), copy, before
 
 
-def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(good_run, tmp_path, demo_frames):
+@pytest.fixture(scope="module")
+def redelivered(good_run, tmp_path_factory, demo_frames):
+    """A copy of good_run's warehouse after 2024 is delivered again with two changes that touch
+    different tables, so one run shows both: one 铁东区 (210302) primary school's pupil count is
+    negative, and the optional unit_costs feed is delivered (Chinese headers; its second row, for
+    高中, is outside compulsory education). Returns (outcome, warehouse, the school with the bad row)."""
+    _, wh = good_run
     schools = demo_frames["schools"]
     victim = schools[(schools["county_code"] == "210302") & (schools["school_type"] == "小学")]["school_id"].iloc[0]
+    frames = {k: v.copy() for k, v in demo_frames.items()}
+    e = frames["enrollment"]
+    e.loc[e["school_id"] == victim, "students"] = -5
+    root = tmp_path_factory.mktemp("redelivered")
+    folder = write_feeds(root / "landing", 2024, frames)
+    pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
+        folder / "unit_costs.csv", index=False)
+    copy = root / "wh"
+    shutil.copytree(wh, copy)
+    return run(root / "landing", copy), copy, victim
 
-    def change(frames):
-        e = frames["enrollment"]
-        e.loc[e["school_id"] == victim, "students"] = -5
 
-    outcome, wh, _ = _modify_and_run(good_run, tmp_path, demo_frames, change)
+def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(redelivered):
+    outcome, wh, victim = redelivered
     assert outcome.success, outcome.problems
     r = published(wh, "select county_code, status, blocking_reasons from mart_county_readiness "
                       "where ruleset = 'moe_2017' and year = 2024").set_index("county_code")
@@ -268,17 +282,11 @@ def test_every_published_plan_passes_when_applied_and_evaluated_here(good_run):
     assert passes.notna().any() and passes.dropna().all()
 
 
-def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(good_run, tmp_path):
+def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(redelivered):
     """The optional unit_costs feed (Chinese headers): its row replaces the seed's default for its year
     and names itself as the source; the roadmap is priced with it; a row for a level outside
     compulsory education is quarantined, naming the column and rule."""
-    landing, wh = good_run
-    lcopy, wcopy = tmp_path / "landing", tmp_path / "wh"
-    shutil.copytree(landing, lcopy)
-    shutil.copytree(wh, wcopy)
-    pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
-        lcopy / "2024" / "unit_costs.csv", index=False)
-    outcome = run(lcopy, wcopy)
+    outcome, wcopy, _ = redelivered
     assert outcome.success, outcome.problems
     costs = published(wcopy, "select * from dim_unit_costs where year = 2024 and indicator_code = 'R2' "
                              "order by level")
