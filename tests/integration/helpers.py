@@ -1,6 +1,7 @@
 """Run the year job in-process on a landing dir, and read the published file."""
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -62,3 +63,15 @@ def write_feeds(landing: Path, year: int, frames: dict[str, pd.DataFrame], fmt: 
             df = df.rename(columns={c.name: c.zh for c in FEED_SPECS[feed].all_columns})
         df.to_csv(out / f"{feed}.{fmt}", index=False, encoding=encoding)
     return out
+
+
+def copy_published(source: tuple[Path, Path], dest: Path, landing: bool = False) -> tuple[Path, Path]:
+    """A copy of the `worked_example_published` fixture's warehouse (symlinks kept: published_parquet is a link to
+    the current version) in `dest`/wh; with `landing`, the landing too (to change its files)."""
+    src_landing, src_wh = source
+    wh = dest / "wh"
+    shutil.copytree(src_wh, wh, symlinks=True)
+    if landing:
+        shutil.copytree(src_landing, dest / "landing")
+        return dest / "landing", wh
+    return src_landing, wh

@@ -9,13 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from tests import worked_example
-from tests.integration.helpers import run
+from tests.integration.helpers import copy_published, run
 
 
-def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(tmp_path):
-    landing, wh = tmp_path / "landing", tmp_path / "wh"
-    worked_example.write(landing)
-    assert run(landing, wh).success
+def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(worked_example_published, tmp_path):
+    # a copy of a warehouse with one good publication of the worked example, and of its landing
+    landing, wh = copy_published(worked_example_published, tmp_path, landing=True)
     # The second publication differs (a sixth school), so a half-old half-new view would show.
     folder = landing / "2024"
     extra = {"schools": {"school_id": "1121030060", "school_name": "示例第6小学", "county_code": "210302",
@@ -46,7 +45,7 @@ def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(tmp_
     assert len(summary["runs"]) == 2  # it saw the old publication and the new one
 
 
-def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(tmp_path):
+def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(worked_example_published):
     """BI tools browse schemas by reflection (inspect / autoload); counts are BIGINT, never HUGEINT
     (a HUGEINT becomes a double in Parquet and is unknown to most BI drivers)."""
     import pyarrow.parquet as pq
@@ -54,9 +53,7 @@ def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(tm
 
     from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 
-    landing, wh = tmp_path / "landing", tmp_path / "wh"
-    worked_example.write(landing)
-    assert run(landing, wh).success
+    _, wh = worked_example_published  # the worked example published (tests/integration/conftest.py), read only
     engine = sa.create_engine(f"duckdb:///{wh / 'published.duckdb'}", connect_args={"read_only": True},
                               poolclass=sa.pool.NullPool)
     inspector = sa.inspect(engine)

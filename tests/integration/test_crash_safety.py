@@ -15,27 +15,14 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from core.faultpoints import ENV, POINTS
 from core.settings import DBT_PROJECT_DIR
 from orchestration.environment import OFFLINE_ENV
 from publication.publish import list_publications
-from tests import worked_example
-from tests.integration.helpers import content_hash, published, run
+from tests.integration.helpers import content_hash, copy_published, published
 
 JUNHENG = str(Path(sys.executable).parent / "junheng")
-
-
-@pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A warehouse with one good publication of the worked example."""
-    landing = tmp_path_factory.mktemp("landing")
-    worked_example.write(landing)
-    wh = tmp_path_factory.mktemp("wh")
-    outcome = run(landing, wh)
-    assert outcome.success, outcome.problems
-    return landing, wh
 
 
 def _cli(landing: Path, wh: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
@@ -83,10 +70,10 @@ def _opens(path: Path) -> int:
         con.close()
 
 
-def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_no_clean_up(good, tmp_path):
-    landing, base = good
-    wh = tmp_path / "wh"
-    shutil.copytree(base, wh, symlinks=True)  # published_parquet is a symlink to the current version
+def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_no_clean_up(
+        worked_example_published, tmp_path):
+    # a copy of a warehouse with one good publication of the worked example (tests/integration/conftest.py)
+    landing, wh = copy_published(worked_example_published, tmp_path)
     pub = wh / "published.duckdb"
     before, before_content = pub.read_bytes(), content_hash(wh)
     orphans: list[int] = []

@@ -5,7 +5,6 @@ tests/unit/test_inventory.py."""
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from core.settings import REPO_ROOT
 from orchestration.cli import main
 from orchestration.environment import DAGSTER_YAML
 from tests import worked_example
-from tests.integration.helpers import published, run
+from tests.integration.helpers import copy_published, published
 
 FEEDS = ("schools", "enrollment", "teachers", "facilities")
 
@@ -34,20 +33,11 @@ def raw_counts(wh: Path) -> dict[str, int]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    root = tmp_path_factory.mktemp("published")
-    worked_example.write(root / "landing")
-    outcome = run(root / "landing", root / "wh")
-    assert outcome.success, outcome.problems
-    return root
-
-
 @pytest.fixture
-def wh(good, tmp_path):
-    """A copy of the published warehouse for one test."""
-    shutil.copytree(good / "wh", tmp_path / "wh", symlinks=True)
-    return tmp_path / "wh"
+def wh(worked_example_published, tmp_path):
+    """For one test, a copy of a warehouse with one good publication of the worked example
+    (tests/integration/conftest.py)."""
+    return copy_published(worked_example_published, tmp_path)[1]
 
 
 def _empty_landing(tmp_path: Path, form: str) -> Path:

@@ -24,25 +24,37 @@ def sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def test_cli_publishes_the_worked_example_b5_coefficient(tmp_path):
-    worked_example.write(tmp_path / "landing")
-    env = {**os.environ, "JUNHENG_WAREHOUSE": str(tmp_path / "unused")}
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """The worked example delivered as counties deliver it — GB18030 CSV with Chinese headers, an xlsx
+    and a parquet file — run once through the CLI: (the finished `junheng run`, its warehouse)."""
+    root = tmp_path_factory.mktemp("cli")
+    landing = root / "landing"
+    worked_example.write(landing, encoding="gb18030", headers="zh", feeds=("schools", "enrollment"))
+    worked_example.write(landing, fmt="xlsx", headers="zh", feeds=("teachers",))
+    worked_example.write(landing, fmt="parquet", feeds=("facilities",))
+    env = {**os.environ, "JUNHENG_WAREHOUSE": str(root / "unused")}
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "junheng"), "run", "--landing", str(tmp_path / "landing"), "--year", "2024",
-         "--warehouse", str(tmp_path / "wh"), "--ruleset", "basic_2012"],
+        [str(Path(sys.executable).parent / "junheng"), "run", "--landing", str(landing), "--year", "2024",
+         "--warehouse", str(root / "wh"), "--ruleset", "basic_2012"],
         capture_output=True, text=True, env=env, timeout=300)
+    return proc, root / "wh"
+
+
+def test_cli_publishes_the_worked_example_b5_coefficient(cli_run):
+    proc, wh = cli_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "210302" in proc.stdout and "0.515" in proc.stdout and "published.duckdb" in proc.stdout
-    cv = published(tmp_path / "wh", B5_SQL, [worked_example.COUNTY])["cv"].item()
+    cv = published(wh, B5_SQL, [worked_example.COUNTY])["cv"].item()
     assert abs(cv - 0.5153) < 0.0005
 
 
-def test_gb18030_chinese_headers_xlsx_and_parquet_give_the_same_result(tmp_path):
-    worked_example.write(tmp_path / "gb", encoding="gb18030", headers="zh", feeds=("schools", "enrollment"))
-    worked_example.write(tmp_path / "gb", fmt="xlsx", headers="zh", feeds=("teachers",))
-    worked_example.write(tmp_path / "gb", fmt="parquet", feeds=("facilities",))
-    assert run(tmp_path / "gb", tmp_path / "wh").success
-    cv = published(tmp_path / "wh", B5_SQL, [worked_example.COUNTY])["cv"].item()
+def test_gb18030_chinese_headers_xlsx_and_parquet_give_the_same_result(cli_run):
+    proc, wh = cli_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    loads = working(wh, "select feed, status from feed_loads where year = 2024").set_index("feed")["status"]
+    assert (loads[["schools", "enrollment", "teachers", "facilities"]] == "loaded").all(), loads
+    cv = published(wh, B5_SQL, [worked_example.COUNTY])["cv"].item()
     assert abs(cv - 0.5153) < 0.0005
 
 
@@ -65,16 +77,24 @@ def good_run(tmp_path_factory, demo_frames):
     return landing, wh
 
 
-def test_run_twice_gives_identical_marts(good_run, tmp_path):
+@pytest.fixture(scope="module")
+def rerun(good_run, tmp_path_factory):
+    """A copy of good_run's warehouse after 2023, a year published between two others, is run again
+    over the same feeds."""
     landing, wh = good_run
-    first = content_hash(wh)
-    copy = tmp_path / "wh"
+    copy = tmp_path_factory.mktemp("rerun") / "wh"
     shutil.copytree(wh, copy)
-    assert run(landing, copy).success
-    assert content_hash(copy) == first
-    log = published(copy, "select * from publication_log order by published_at")
+    outcome = run(landing, copy, year=2023)
+    assert outcome.success, outcome.problems
+    return copy
+
+
+def test_run_twice_gives_identical_marts(good_run, rerun):
+    _, wh = good_run
+    assert content_hash(rerun) == content_hash(wh)
+    log = published(rerun, "select * from publication_log order by published_at")
     assert len(log) == 2 and log["run_id"].nunique() == 2
-    assert log["years"].tolist() == ["2022,2023,2024", "2024"]
+    assert log["years"].tolist() == ["2022,2023,2024", "2023"]
 
 
 def test_demo_verdicts_differ_for_the_reasons_built_in(good_run):
@@ -106,15 +126,29 @@ def _modify_and_run(good_run, tmp_path, demo_frames, change):
     return run(bad_landing, copy), copy, before
 
 
-def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(good_run, tmp_path, demo_frames):
+@pytest.fixture(scope="module")
+def redelivered(good_run, tmp_path_factory, demo_frames):
+    """A copy of good_run's warehouse after 2024 is delivered again with two changes that touch
+    different tables, so one run shows both: one 铁东区 (210302) primary school's pupil count is
+    negative, and the optional unit_costs feed is delivered (Chinese headers; its second row, for
+    高中, is outside compulsory education). Returns (outcome, warehouse, the school with the bad row)."""
+    _, wh = good_run
     schools = demo_frames["schools"]
     victim = schools[(schools["county_code"] == "210302") & (schools["school_type"] == "小学")]["school_id"].iloc[0]
+    frames = {k: v.copy() for k, v in demo_frames.items()}
+    e = frames["enrollment"]
+    e.loc[e["school_id"] == victim, "students"] = -5
+    root = tmp_path_factory.mktemp("redelivered")
+    folder = write_feeds(root / "landing", 2024, frames)
+    pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
+        folder / "unit_costs.csv", index=False)
+    copy = root / "wh"
+    shutil.copytree(wh, copy)
+    return run(root / "landing", copy), copy, victim
 
-    def change(frames):
-        e = frames["enrollment"]
-        e.loc[e["school_id"] == victim, "students"] = -5
 
-    outcome, wh, _ = _modify_and_run(good_run, tmp_path, demo_frames, change)
+def test_one_bad_row_is_quarantined_and_only_its_county_is_incomplete(redelivered):
+    outcome, wh, victim = redelivered
     assert outcome.success, outcome.problems
     r = published(wh, "select county_code, status, blocking_reasons from mart_county_readiness "
                       "where ruleset = 'moe_2017' and year = 2024").set_index("county_code")
@@ -152,19 +186,13 @@ def test_a_failing_check_publishes_nothing_and_keeps_the_last_good_file(good_run
     assert len(published(wh, "select * from publication_log")) == 1
 
 
-def test_published_years_are_replaced_not_duplicated(good_run, tmp_path, demo_frames):
-    landing, wh = good_run
-    copy = tmp_path / "wh"
-    shutil.copytree(wh, copy)
-    land2 = tmp_path / "landing"
-    shutil.copytree(landing, land2)
-    write_feeds(land2, 2023, build_feeds(counties=9, year=2023, seed=0))
-    assert run(land2, copy, year=2023).success
-    years = published(copy, "select year, count(*) n from mart_county_readiness group by year order by year")
+def test_published_years_are_replaced_not_duplicated(good_run, rerun):
+    _, wh = good_run
+    years = published(rerun, "select year, count(*) n from mart_county_readiness group by year order by year")
     assert years["year"].tolist() == [2022, 2023, 2024]
     assert years["n"].tolist() == [27, 27, 27]  # 9 counties × 3 rule sets, once each
     pd.testing.assert_frame_equal(
-        published(copy, "select * from mart_county_level_resources where year = 2024 order by all"),
+        published(rerun, "select * from mart_county_level_resources where year = 2024 order by all"),
         published(wh, "select * from mart_county_level_resources where year = 2024 order by all"))
 
 
@@ -254,17 +282,11 @@ def test_every_published_plan_passes_when_applied_and_evaluated_here(good_run):
     assert passes.notna().any() and passes.dropna().all()
 
 
-def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(good_run, tmp_path):
+def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(redelivered):
     """The optional unit_costs feed (Chinese headers): its row replaces the seed's default for its year
     and names itself as the source; the roadmap is priced with it; a row for a level outside
     compulsory education is quarantined, naming the column and rule."""
-    landing, wh = good_run
-    lcopy, wcopy = tmp_path / "landing", tmp_path / "wh"
-    shutil.copytree(landing, lcopy)
-    shutil.copytree(wh, wcopy)
-    pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
-        lcopy / "2024" / "unit_costs.csv", index=False)
-    outcome = run(lcopy, wcopy)
+    outcome, wcopy, _ = redelivered
     assert outcome.success, outcome.problems
     costs = published(wcopy, "select * from dim_unit_costs where year = 2024 and indicator_code = 'R2' "
                              "order by level")
