@@ -19,6 +19,7 @@ for _k, _v in OFFLINE_ENV.items():
 SLOWEST_FIRST = (
     "integration/test_pipeline.py",
     "integration/test_crash_safety.py",
+    "integration/test_timeline_demo.py",
     "integration/test_no_shrink.py",
     "integration/test_ui_backfill.py",
     "integration/test_faults.py",
@@ -27,6 +28,7 @@ SLOWEST_FIRST = (
     "integration/test_bi_access.py",
     "integration/test_fidelity.py",
     "integration/test_scope_by_hand.py",
+    "integration/test_timeline.py",
     "unit/test_planner.py",
 )
 HERE = os.path.dirname(os.path.abspath(__file__))

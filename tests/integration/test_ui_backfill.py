@@ -147,11 +147,16 @@ def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
         runs = con.execute("select count(*) from publication_log").fetchone()[0]
         b5 = con.execute("select cv from fct_county_coefficients where ruleset = 'basic_2012' and "
                          "indicator_code = 'B5' and level = 'primary' order by year").fetchall()
+        # the tables across years (issue 14) came with the backfill, built in its run, over its years
+        progress = [r[0] for r in con.execute("select distinct year from mart_city_progress order by 1").fetchall()]
+        as_of = con.execute("select distinct as_of_year, years_held from mart_county_timetable").fetchall()
     finally:
         con.close()
     assert years == [int(y) for y in YEARS]
     assert runs == 1  # one single-run backfill: one writer, one publication
     assert all(abs(cv - 0.5153) < 0.0005 for (cv,) in b5)
+    assert progress == [int(y) for y in YEARS]
+    assert as_of == [(int(YEARS[-1]), len(YEARS))]
 
     # Issue 10: the year's landing folder disappears (an unmounted share) and 2023 is backfilled again
     # from the UI: the run fails, and neither the publication nor the year's raw rows change.
