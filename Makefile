@@ -52,7 +52,8 @@ format: $(STAMP)
 	$(BIN)/sqlfluff fix dbt_project --processes 2
 
 # Two workers (this machine has 2 cores), one test module per worker: a module's warehouse fixture is
-# built once, and modules never share a warehouse. 294 tests: 16.5 min serial, 11.4 min this way.
+# built once; the only warehouse modules share is the session's published worked example, which they
+# copy (tests/integration/conftest.py). The slowest modules are handed out first (tests/conftest.py).
 test: $(MANIFEST) lint
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
