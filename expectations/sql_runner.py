@@ -380,14 +380,13 @@ def validate_table(con, name: str, relation_sql: str, key: list[str] | tuple[str
 
     # one scan: the unexpected (and, for mostly < 1, considered) rows of every row-wise expectation
     row_wise = [p for p in plans if p.outcome is None and p.group_key is None]
-    aggregates = []
+    aggregates = ["count(*)"]
     for p in row_wise:
         aggregates.append(f"count(*) filter (where {p.unexpected})")
         aggregates.append(f"count(*) filter (where {p.considered})" if p.mostly < 1 else "null")
-    counts = {}
-    if aggregates:
-        row = con.execute(f"select {', '.join(aggregates)} from {rel}", params).fetchall()[0]  # noqa: S608
-        counts = {id(p): (int(row[2 * i]), row[2 * i + 1]) for i, p in enumerate(row_wise)}
+    row = con.execute(f"select {', '.join(aggregates)} from {rel}", params).fetchall()[0]  # noqa: S608
+    total = int(row[0])
+    counts = {id(p): (int(row[1 + 2 * i]), row[2 + 2 * i]) for i, p in enumerate(row_wise)}
 
     def ids_or(p: _Plan) -> str:
         cols = id_columns if id_columns and all(c in columns for c in id_columns) else p.value_columns
@@ -420,4 +419,4 @@ def validate_table(con, name: str, relation_sql: str, key: list[str] | tuple[str
         if not success:
             failures.append(ExpectationFailure(expectation=p.expectation["type"], column=p.column,
                                                unexpected_count=unexpected, examples=examples))
-    return SuiteResult(suite=name, success=not failures, evaluated=len(plans), failures=failures)
+    return SuiteResult(suite=name, success=not failures, evaluated=len(plans), failures=failures, rows=total)

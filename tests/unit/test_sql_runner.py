@@ -198,6 +198,7 @@ def test_clean_rows_pass_in_both_engines(con, suite):
     assert gx.success, gx.summary()  # the derived rows are valid for GX itself
     assert sql.success, sql.summary()
     assert sql.evaluated == gx.evaluated == len(rows.expectations)
+    assert sql.rows == gx.rows == len(frame)  # what the check reports as its "rows"
 
 
 @pytest.mark.parametrize("suite", SUITES)
