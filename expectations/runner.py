@@ -3,6 +3,10 @@
 Suites live as JSON in `expectations/suites/<name>.json` in GX's own suite format. We validate
 DataFrames, not a DuckDB SQL data source: GX on DuckDB through SQLAlchemy reports false failures
 (../shared/notes/stack-facts.md). GX is imported lazily (≈ 3 s), only when a suite runs.
+
+The pipeline's checks run the same suites inside DuckDB (`expectations.sql_runner`, GX's semantics,
+no rows copied to pandas); this module is the reference those semantics are tested against, and
+validates frames that only exist in pandas.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class SuiteResult:
     success: bool
     evaluated: int
     failures: list[ExpectationFailure] = field(default_factory=list)
+    rows: int | None = None  # rows validated
 
     def summary(self) -> str:
         if self.success:
@@ -115,4 +120,5 @@ def validate_frame(name: str, df: pd.DataFrame, key: list[str] | tuple[str, ...]
             unexpected_count=(r.result or {}).get("unexpected_count"),
             examples=examples,
         ))
-    return SuiteResult(suite=name, success=bool(result.success), evaluated=len(result.results), failures=failures)
+    return SuiteResult(suite=name, success=bool(result.success), evaluated=len(result.results), failures=failures,
+                       rows=len(frame))
