@@ -16,7 +16,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export GX_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install manifest demo run test lint format bench ui clean
+.PHONY: help install manifest demo run test lint format bench ui clean browser
 
 help:
 	@echo "make demo   - generate the Anshan demo feeds and run every stage (prints the readiness table)"
@@ -53,7 +53,11 @@ format: $(STAMP)
 
 # Two workers (this machine has 2 cores), one test module per worker: a module's warehouse fixture is
 # built once, and modules never share a warehouse. 294 tests: 16.5 min serial, 11.4 min this way.
-test: $(MANIFEST) lint
+# The report tests drive Debian's Chromium with a CJK font: installed here (apt-get) when missing.
+browser: $(STAMP)
+	$(BIN)/python -m tests.browser
+
+test: $(MANIFEST) lint browser
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(MANIFEST)

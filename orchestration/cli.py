@@ -4,6 +4,7 @@
                      [--encoding utf-8|gb18030] [--headers canonical|zh]
     junheng run --landing DIR --year Y [--warehouse DIR] [--ruleset NAME] [--full-refresh] [--accept-shrink]
     junheng demo [--year Y] [--counties N] [--warehouse DIR] [--keep-landing DIR]
+    junheng report --year Y [--county CODE | --city CODE] [--ruleset NAME] --out DIR [--warehouse DIR]
 
 `run` and `demo` go through the same Dagster job the UI launches (`junheng_year`), in-process,
 recording the run in DAGSTER_HOME (default <warehouse>/dagster_home) so the UI shows it.
@@ -134,6 +135,23 @@ def cmd_publications(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from publication.reports import build_reports
+
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else Settings.from_env().warehouse
+    published = warehouse / "published.duckdb"
+    try:
+        written = build_reports(published, Path(args.out).resolve(), args.year, args.ruleset,
+                                county=args.county, city=args.city)
+    except (FileNotFoundError, KeyError) as e:
+        print(f"junheng: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    for r in written:
+        print(f"{r.kind:6s} {r.code}  {r.name}  {r.year} {r.ruleset}  {r.status:10s} {r.path}")
+    print(f"wrote {len(written)} report(s) from {published}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="junheng", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -166,6 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("id", nargs="?", default=None)
     pb.add_argument("--warehouse", default=None, help="default: $JUNHENG_WAREHOUSE or <repo>/warehouse")
     pb.set_defaults(func=cmd_publications)
+
+    rp = sub.add_parser("report", help="write the HTML reports (county self-evaluation, city overview) of a year")
+    rp.add_argument("--year", type=int, required=True)
+    scope = rp.add_mutually_exclusive_group()
+    scope.add_argument("--county", default=None, help="one county's report (default: every county and city)")
+    scope.add_argument("--city", default=None, help="one city (4-digit code): its overview and its counties' reports")
+    rp.add_argument("--ruleset", choices=RULESETS, default=DEFAULT_RULESET)
+    rp.add_argument("--out", required=True, help="folder to write into (<out>/<year>/<ruleset>/…, <out>/index.html)")
+    rp.add_argument("--warehouse", default=None, help="read <warehouse>/published.duckdb; default: $JUNHENG_WAREHOUSE "
+                                                        "or <repo>/warehouse")
+    rp.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", help="generate the Anshan demo feeds and run every stage")
     d.add_argument("--year", type=int, default=2024)
