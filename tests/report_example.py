@@ -59,6 +59,43 @@ def r2_values(year: int) -> list[float]:
     return [0.0 if i in NO_KEY_TEACHER[year] else 100 / s for i, s in enumerate(worked_example.STUDENTS, start=1)]
 
 
+def r3_values() -> list[float]:
+    """PE, music and art teachers per 100 pupils (the worked example's teachers feed, every year)."""
+    counts = [1 + m + a for m, a in zip([0, 0, 1, 1, 0], [0, 0, 1, 0, 1], strict=True)]
+    return [100 * c / s for c, s in zip(counts, worked_example.STUDENTS, strict=True)]
+
+
+def theil_between_share(weights: list[float], values: list[float], town: list[bool]) -> float:
+    """Share of the pupil-weighted Theil T that lies between the town and the village schools."""
+    total = sum(weights)
+    mean = sum(w * x for w, x in zip(weights, values, strict=True)) / total
+    theil = sum(w * (x / mean) * math.log(x / mean) for w, x in zip(weights, values, strict=True) if x > 0) / total
+    between = 0.0
+    for area in (True, False):
+        w = [p for p, t in zip(weights, town, strict=True) if t == area]
+        x = [v for v, t in zip(values, town, strict=True) if t == area]
+        area_mean = sum(a * b for a, b in zip(w, x, strict=True)) / sum(w)
+        between += sum(w) / total * (area_mean / mean) * math.log(area_mean / mean)
+    return between / theil
+
+
+def r2_ledger() -> dict[str, tuple[int, int, int | None, str]]:
+    """The rectification ledger of 铁东区's R2 and BALANCE by hand, from NO_KEY_TEACHER: subject →
+    (first failing year, last failing year, fixed year, status)."""
+    out = {}
+    for i, sid in enumerate(worked_example.SCHOOL_IDS, start=1):
+        failing = [y for y in YEARS if i in NO_KEY_TEACHER[y]]
+        if failing:
+            fixed = failing[-1] + 1 if failing[-1] < YEARS[-1] else None
+            out[f"{sid}:R2"] = (failing[0], failing[-1], fixed, "open" if fixed is None else "fixed")
+    out["county:R2"] = (YEARS[0], YEARS[-1], None, "open")
+    over_cap = [y for y in YEARS if weighted_cv(worked_example.STUDENTS, r2_values(y)) > 0.50]
+    if over_cap:
+        fixed = over_cap[-1] + 1 if over_cap[-1] < YEARS[-1] else None
+        out["county:BALANCE"] = (over_cap[0], over_cap[-1], fixed, "open" if fixed is None else "fixed")
+    return out
+
+
 def r2_plan_teachers() -> int:
     """What 示例第2小学 must add in 2024 to reach R2's threshold: whole teachers."""
     return math.ceil(R2_THRESHOLD * worked_example.STUDENTS[1] / 100)

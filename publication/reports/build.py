@@ -15,11 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import DEFAULT_RULESET
-from publication.reports import data
+from publication.reports import charts, data
 from publication.reports.render import render
 
 COUNTY_SECTIONS = [
     ("verdict", "评估结论", "verdict"),
+    ("resource", "资源配置", "resource"),
+    ("school_rule", "未达标学校", "school rule"),
+    ("items", "逐项结果", "items"),
+    ("roadmap", "路线图", "roadmap"),
+    ("timetable", "时间表", "timetable"),
+    ("equity", "城乡差异", "urban–rural"),
+    ("ledger", "整改台账", "ledger"),
+    ("completeness", "数据完整性", "completeness"),
+    ("source", "数据来源", "source"),
 ]
 
 
@@ -53,9 +62,21 @@ def county_page(con, year: int, ruleset: str, code: str, pub: data.Publication, 
     v = data.verdict(con, year, ruleset, code)
     if v is None:
         raise KeyError(f"county {code} has no verdict for {year} under {ruleset} in this publication")
+    resource = data.resource(con, year, ruleset, code)
+    roadmap = data.roadmap(con, year, ruleset, code)
+    timetable = data.timetable(con, ruleset, code)
+    equity = data.equity(con, year, ruleset, code)
+    drawn = {
+        "coefficients": charts.coefficients(resource),
+        "cost_curve": charts.cost_curve(roadmap["curve"]),
+        "trends": charts.trends(timetable["trends"]),
+        "area_split": charts.area_split(equity["measures"]),
+    }
     html = render("county.html.j2", v=v, year=year, ruleset=ruleset, pub=pub, sections=COUNTY_SECTIONS,
-                  synthetic=data.synthetic(con, year),
-                  city_href=f"city-{code[:4]}.html" if with_city_link else None)
+                  synthetic=data.synthetic(con, year), resource=resource, units=data.failing_units(con, year, ruleset, code),
+                  items=data.items(con, year, ruleset, code), roadmap=roadmap, timetable=timetable, equity=equity,
+                  ledger=data.ledger(con, ruleset, code), completeness=data.completeness(con, year, ruleset, code),
+                  charts=drawn, city_href=f"city-{code[:4]}.html" if with_city_link else None)
     return html, v
 
 

@@ -43,7 +43,7 @@ def cv(x) -> str:
 def num(x, digits: int = 2) -> str:
     if missing(x):
         return "—"
-    if float(x) == int(x) and abs(x) >= 1:
+    if float(x).is_integer():
         return f"{int(x):,}"
     return f"{x:,.{digits}f}"
 

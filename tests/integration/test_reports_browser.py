@@ -7,14 +7,16 @@ of each page kept under the pytest temp folder (paths printed at the end of the 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import re
 from pathlib import Path
 
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from orchestration.cli import main as junheng
-from tests import browser, report_example
+from tests import browser, report_example, worked_example
 from tests.integration.helpers import run_years
 
 YEAR = 2024
@@ -33,17 +35,21 @@ def warehouse(tmp_path_factory) -> Path:
     return wh
 
 
-@pytest.fixture(scope="module")
-def reports(warehouse, tmp_path_factory) -> dict[str, Path]:
-    """`junheng report` for 2024 (default rule set): the pages it printed, by their file name."""
-    out = tmp_path_factory.mktemp("reports")
+def report(warehouse: Path, out: Path, *args: str) -> dict[str, Path]:
+    """`junheng report --year 2024 …`: the pages it printed, by file name."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = junheng(["report", "--year", str(YEAR), "--out", str(out), "--warehouse", str(warehouse)])
+        code = junheng(["report", "--year", str(YEAR), "--out", str(out), "--warehouse", str(warehouse), *args])
     assert code == 0, printed.getvalue()
     paths = [Path(p) for p in re.findall(r"(/\S+\.html)$", printed.getvalue(), flags=re.M)]
     assert paths and all(p.is_file() for p in paths), printed.getvalue()
     return {p.name: p for p in paths}
+
+
+@pytest.fixture(scope="module")
+def reports(warehouse, tmp_path_factory) -> dict[str, Path]:
+    """Every page of 2024 under the default rule set."""
+    return report(warehouse, tmp_path_factory.mktemp("reports"))
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +84,42 @@ def open_page(chromium, shots, record_property):
     return _open
 
 
+COUNTY_SECTIONS = ["verdict", "resource", "school_rule", "items", "roadmap", "timetable", "equity", "ledger",
+                   "completeness", "source"]
+
+
 def section_text(page, section: str) -> str:
     el = page.locator(f"section[data-section='{section}']")
     assert el.count() == 1, f"section {section} missing"
     text = el.inner_text().strip()
     assert len(text) > 40, f"section {section} is empty: {text!r}"
     return text
+
+
+def cell(page, selector: str) -> str:
+    el = page.locator(selector)
+    assert el.count() == 1, f"{selector}: {el.count()} elements"
+    return el.inner_text().strip()
+
+
+def assert_charts_drawn(page) -> dict[str, dict]:
+    """Every chart of the page is drawn: an SVG of real size with marks and labels, and no 'nan'."""
+    charts = page.locator("figure.chart").evaluate_all("""figs => figs.map(f => {
+        const svg = f.querySelector('svg'); const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+        return {name: f.dataset.chart, width: box.width, height: box.height,
+                marks: svg ? svg.querySelectorAll('path, use, rect').length : 0,
+                texts: svg ? [...svg.querySelectorAll('text')].map(t => t.textContent) : [],
+                caption: (f.querySelector('figcaption') || {}).textContent || ''};
+    })""")
+    for c in charts:
+        assert c["width"] > 250 and c["height"] > 120, c
+        assert c["marks"] >= 10 and len(c["texts"]) >= 4 and len(c["caption"]) > 10, c
+        assert not any("nan" in t.lower() for t in c["texts"]), c
+    return {c["name"]: c for c in charts}
+
+
+def bar_width(page, gid: str) -> float:
+    return page.locator(f"figure.chart [id$='-{gid}'] path").first.evaluate("e => e.getBoundingClientRect().width")
 
 
 # ---- the county report ---------------------------------------------------------------------------
@@ -94,7 +130,7 @@ def test_county_report_leads_with_the_verdict_and_its_reasons(reports, open_page
         first = page.locator("section[data-section]").first.get_attribute("data-section")
         assert first == "verdict"
         text = section_text(page, "verdict")
-        assert page.locator("[data-figure=status]").inner_text() == "未达标 not_ready"
+        assert page.locator("[data-figure=verdict]").inner_text() == "未达标 not_ready"
         # by hand: in 2024 only 示例第2小学 lacks a key teacher, so R2 is the one item that fails
         assert page.locator("[data-list=failing] li").evaluate_all("els => els.map(e => e.dataset.item)") == ["R2"]
         assert page.locator("[data-figure=items_fail]").inner_text() == "1"
@@ -107,23 +143,117 @@ def test_a_veto_comes_before_every_other_reason(reports, open_page):
     and in the list. The quarantined county is incomplete, its computed items unknown; the ready one
     has nothing in the way."""
     with open_page(reports[f"county-{VETOED}.html"]) as page:
-        assert page.locator("[data-figure=status]").inner_text() == "未达标 not_ready"
+        assert page.locator("[data-figure=verdict]").inner_text() == "未达标 not_ready"
         assert "VETO_LOW_RECOGNITION" in page.locator("[data-figure=veto]").inner_text()
         failing = page.locator("[data-list=failing] li").evaluate_all("els => els.map(e => e.dataset.item)")
         assert failing == ["VETO_LOW_RECOGNITION", "SR"]
     with open_page(reports[f"county-{QUARANTINED}.html"]) as page:
-        assert page.locator("[data-figure=status]").inner_text() == "数据不完整 incomplete"
+        assert page.locator("[data-figure=verdict]").inner_text() == "数据不完整 incomplete"
         unknown = page.locator("[data-list=unknown] li").evaluate_all("els => els.map(e => e.dataset.item)")
         assert {"R1", "BALANCE", "G5"} <= set(unknown)
     with open_page(reports[f"county-{READY}.html"]) as page:
-        assert page.locator("[data-figure=status]").inner_text() == "达标 ready"
+        assert page.locator("[data-figure=verdict]").inner_text() == "达标 ready"
         assert page.locator("[data-list=failing] li").count() == 0
 
 
 def worked_example_school(i: int) -> str:
-    from tests import worked_example
-
     return worked_example.SCHOOL_IDS[i - 1]
+
+
+def test_county_report_has_every_section_with_the_figures_worked_by_hand(warehouse, reports, open_page):
+    """铁东区 under moe_2017, every figure recomputed here from the feeds the test wrote."""
+    students = worked_example.STUDENTS
+    with open_page(reports[f"county-{EXAMPLE}.html"]) as page:
+        assert page.locator("section[data-section]").evaluate_all("els => els.map(e => e.dataset.section)") \
+            == COUNTY_SECTIONS
+        for section in COUNTY_SECTIONS:
+            section_text(page, section)
+        charts = assert_charts_drawn(page)
+        assert set(charts) == {"coefficients", "cost_curve", "trends", "area_split"}
+
+        # resource: R2 and R3 coefficients, in the table and as bars in proportion
+        r2, r3 = report_example.weighted_cv(students, report_example.r2_values(YEAR)), \
+            report_example.weighted_cv(students, report_example.r3_values())
+        table = "[data-table=coefficients-primary]"
+        assert cell(page, f"{table} tr[data-indicator=R2] [data-figure=cv]") == f"{r2:.4f}"  # 0.4723
+        assert cell(page, f"{table} tr[data-indicator=R3] [data-figure=cv]") == f"{r3:.4f}"
+        assert bar_width(page, "cv-primary-R2") / bar_width(page, "cv-primary-R3") == pytest.approx(r2 / r3, rel=0.01)
+
+        # the school rule: 示例第2小学 alone, its R2 of 0 marked as the miss
+        rows = page.locator("[data-table=failing-units] tbody tr")
+        assert rows.evaluate_all("els => els.map(e => e.dataset.school)") == [worked_example_school(2)]
+        miss = page.locator("[data-table=failing-units] td.miss")
+        assert miss.count() == 1 and miss.get_attribute("data-indicator") == "R2"
+        assert cell(page, "[data-table=failing-units] td.miss [data-figure=value]") == "0"
+
+        # every item of the rule set (its seed), R2 the only failure
+        with open(DBT_PROJECT_DIR / "seeds" / "evaluation_items.csv", encoding="utf-8") as f:
+            expected = [r["item_code"] for r in csv.DictReader(f) if RS in r["rulesets"].split()]
+        shown = page.locator("[data-table=items] tbody tr").evaluate_all("els => els.map(e => e.dataset.item)")
+        assert sorted(shown) == sorted(expected)
+        statuses = page.locator("[data-table=items] tbody tr [data-figure=status]").all_inner_texts()
+        assert statuses.count("未达标 fail") == 1 and statuses.count("达标 pass") == len(expected) - 1
+        assert "佐证 evidence" in section_text(page, "items")
+
+        # roadmap: one whole teacher at 示例第2小学 (R2 threshold × 37 pupils / 100, rounded up), at a teacher-year
+        teachers = report_example.r2_plan_teachers()
+        cost = teachers * report_example.TEACHER_YEAR_YUAN
+        assert cell(page, "[data-figure=resource_cost]") == f"¥{cost:,}"
+        school = f"[data-table=school-roadmap] tr[data-school='{worked_example_school(2)}']"
+        assert cell(page, f"{school} [data-figure=addition]") == f"+{teachers} teachers"
+        assert cell(page, f"{school} [data-figure=cost]") == f"¥{cost:,}"
+
+        # timetable: units failing 3, 2, 1 → −1 a year → ready in 2025, the plan year: on track
+        assert cell(page, "[data-figure=planned_year]") == str(report_example.PLAN[EXAMPLE][0])
+        assert cell(page, "[data-figure=projected_year]") == "2025"
+        assert cell(page, "[data-figure=timetable_status]") == "按计划 on_track"
+        trend = page.locator("[data-table=trends] tbody tr")
+        assert trend.count() == 1 and "-1.0000" in trend.inner_text()
+        assert page.locator("[data-table=history] tbody tr").count() == len(report_example.YEARS)
+
+        # town–village split of R2's spread (Theil T), by hand
+        town = [i in report_example.TOWN_SCHOOLS for i in range(1, 6)]
+        share = report_example.theil_between_share(students, report_example.r2_values(YEAR), town)
+        assert cell(page, "[data-table=equity] tr[data-level=primary][data-indicator=R2] [data-figure=between_share]") \
+            == f"{100 * share:.1f}%"
+        assert "城镇 2 所，乡村 3 所" in section_text(page, "equity")
+
+        # the ledger: every R2 failure since 2022 and the balance rule, opened and fixed by hand
+        for key, (first, last, fixed, status) in report_example.r2_ledger().items():
+            row = f"[data-table=ledger] tr[data-key='{key}']"
+            assert cell(page, f"{row} [data-figure=first]") == str(first), key
+            assert cell(page, f"{row} [data-figure=last]") == str(last), key
+            assert cell(page, f"{row} [data-figure=fixed]") == (str(fixed) if fixed else "—"), key
+            assert cell(page, f"{row} [data-figure=status]").endswith(status), key
+
+        # completeness and the publication it was made from
+        assert cell(page, "[data-figure=quarantined_rows]") == "0"
+        current = (warehouse / "publications" / "CURRENT").read_text(encoding="utf-8").strip()
+        assert cell(page, "[data-figure=publication_id]") == current
+
+
+def test_a_quarantined_county_says_what_is_withheld(reports, open_page):
+    with open_page(reports[f"county-{QUARANTINED}.html"]) as page:
+        for section in COUNTY_SECTIONS:
+            section_text(page, section)
+        assert_charts_drawn(page)
+        assert cell(page, "[data-figure=quarantined_rows]") == "1"
+        assert "county data incomplete" in section_text(page, "completeness")
+
+
+def test_the_b5_coefficient_of_the_worked_example_under_basic_2012(warehouse, tmp_path, open_page):
+    """The spec's worked example: books per student over five schools, weighted CV 0.5153."""
+    pages = report(warehouse, tmp_path, "--county", EXAMPLE, "--ruleset", "basic_2012")
+    with open_page(pages[f"county-{EXAMPLE}.html"]) as page:
+        expected = report_example.b5_cv()
+        assert f"{expected:.4f}" == "0.5153"
+        assert cell(page, "[data-table=coefficients-primary] tr[data-indicator=B5] [data-figure=cv]") == "0.5153"
+        charts = assert_charts_drawn(page)
+        assert "coefficients" in charts
+        cvs = {c: float(cell(page, f"[data-table=coefficients-primary] tr[data-indicator={c}] [data-figure=cv]"))
+               for c in ("B5", "B8")}
+        assert bar_width(page, "cv-primary-B5") / bar_width(page, "cv-primary-B8") == \
+            pytest.approx(cvs["B5"] / cvs["B8"], rel=0.01)
 
 
 # ---- every page ----------------------------------------------------------------------------------
