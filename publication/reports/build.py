@@ -3,14 +3,16 @@ script, no network), read only from a published DuckDB file.
 
 Layout under the output folder:
 
-    index.html                              every page written, by year
+    index.html                              every report page under the folder, by year
     <year>/<ruleset>/county-<code>.html     a county's self-evaluation report (县域自评报告)
     <year>/<ruleset>/city-<code>.html       a city's overview of its counties (地市总览)
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +36,7 @@ COUNTY_SECTIONS = [
 
 @dataclass(frozen=True)
 class ReportFile:
-    kind: str  # county | city
+    kind: str  # county | city | index
     code: str
     name: str
     year: int
@@ -73,11 +75,48 @@ def county_page(con, year: int, ruleset: str, code: str, pub: data.Publication, 
         "area_split": charts.area_split(equity["measures"]),
     }
     html = render("county.html.j2", v=v, year=year, ruleset=ruleset, pub=pub, sections=COUNTY_SECTIONS,
+                  report_meta=_meta("county", code, v["county_name"], year, ruleset, v["status"]),
                   synthetic=data.synthetic(con, year), resource=resource, units=data.failing_units(con, year, ruleset, code),
                   items=data.items(con, year, ruleset, code), roadmap=roadmap, timetable=timetable, equity=equity,
                   ledger=data.ledger(con, ruleset, code), completeness=data.completeness(con, year, ruleset, code),
                   charts=drawn, city_href=f"city-{code[:4]}.html" if with_city_link else None)
     return html, v
+
+
+def city_page(con, year: int, ruleset: str, code: str, pub: data.Publication) -> tuple[str, dict]:
+    c = data.city(con, year, ruleset, code)
+    if not c["counties"]:
+        raise KeyError(f"city {code} has no county for {year} under {ruleset} in this publication")
+    city_milestones = [m for m in c["milestones"] if m["scope_code"] == code]
+    html = render("city.html.j2", c=c, year=year, ruleset=ruleset, pub=pub, synthetic=data.synthetic(con, year),
+                  report_meta=_meta("city", code, code, year, ruleset, ""),
+                  charts={"progress": charts.city_progress(c["progress"], city_milestones)})
+    return html, c
+
+
+def _meta(kind: str, code: str, name: str, year: int, ruleset: str, status: str) -> str:
+    """What index.html lists about a page, kept in the page itself (<meta name="junheng-report">)."""
+    return "|".join((kind, code, name.replace("|", " "), str(year), ruleset, status))
+
+
+def write_index(out_dir: Path, pub: data.Publication) -> Path:
+    """index.html over every report page under `out_dir` (read back from their meta tags), by year."""
+    import html as html_lib
+
+    pages = []
+    for path in sorted(out_dir.glob("*/*/*.html")):
+        head = path.read_text(encoding="utf-8")[:4000]
+        found = re.search(r'<meta name="junheng-report" content="([^"]*)">', head)
+        if not found:
+            continue
+        kind, code, name, year, ruleset, status = html_lib.unescape(found.group(1)).split("|")
+        pages.append({"kind": kind, "code": code, "name": name, "year": int(year), "ruleset": ruleset,
+                      "status": status, "href": path.relative_to(out_dir).as_posix()})
+    pages.sort(key=lambda p: (-p["year"], p["ruleset"], p["kind"] != "city", p["code"]))
+    groups = [(key, list(items)) for key, items in itertools.groupby(pages, key=lambda p: (p["year"], p["ruleset"]))]
+    target = out_dir / "index.html"
+    _write(target, render("index.html.j2", groups=groups, pub=pub, report_meta="index"))
+    return target
 
 
 def build_reports(published_db: Path, out_dir: Path, years: list[int] | int, ruleset: str = DEFAULT_RULESET,
@@ -99,9 +138,20 @@ def build_reports(published_db: Path, out_dir: Path, years: list[int] | int, rul
                 have = ", ".join(map(str, data.years_held(con, ruleset))) or "none"
                 raise KeyError(f"the publication holds no verdict of {what} for {year} under {ruleset} "
                                f"(years held: {have})")
+            with_cities = county is None
             for c in held:
-                html, v = county_page(con, year, ruleset, c["county_code"], pub, with_city_link=False)
+                html, v = county_page(con, year, ruleset, c["county_code"], pub, with_city_link=with_cities)
                 path = out_dir / county_file(year, ruleset, c["county_code"])
                 _write(path, html)
                 written.append(ReportFile("county", c["county_code"], c["county_name"], year, ruleset, v["status"], path))
+            if with_cities:
+                for code in sorted({c["county_code"][:4] for c in held}):
+                    html, ct = city_page(con, year, ruleset, code, pub)
+                    path = out_dir / city_file(year, ruleset, code)
+                    _write(path, html)
+                    done = ct["count"]
+                    written.append(ReportFile("city", code, code, year, ruleset,
+                                              f"{done['ready']}/{len(ct['counties'])} ready", path))
+        index = write_index(out_dir, pub)
+    written.append(ReportFile("index", "", "", years[-1], ruleset, "", index))
     return written

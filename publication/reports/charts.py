@@ -246,6 +246,6 @@ def city_progress(progress: Sequence[dict], milestones: Sequence[dict]) -> str:
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_ylabel("counties")
         ax.set_ylim(0, max(p["counties_total"] for p in progress) + 1.2)
-        ax.legend(fontsize=8, loc="upper left", ncols=3)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
-    return _draw(build, 6.4, 2.6, 1, "counties ready by year, with the milestones")
+    return _draw(build, 7.6, 2.8, 1, "counties ready by year, with the milestones")

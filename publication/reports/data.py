@@ -289,3 +289,49 @@ def completeness(con, year: int, ruleset: str, county: str) -> dict:
     feeds = rows(con, "select feed, rows_delivered, students, source_file from feed_inventory where year = ? "
                       "order by feed", [year])
     return {**head, "levels": levels, "withheld": withheld, "unknown": unknown, "feeds": feeds}
+
+
+# ---- the city overview ---------------------------------------------------------------------------
+
+def cities(con, year: int, ruleset: str) -> list[str]:
+    """The cities (first 4 digits of the county code) held for a year."""
+    return [r[0] for r in con.execute("select distinct left(county_code, 4) from mart_county_readiness "
+                                      "where year = ? and ruleset = ? order by 1", [year, ruleset]).fetchall()]
+
+
+def city(con, year: int, ruleset: str, code: str) -> dict:
+    """A city's counties in a year — verdict, blocking items (vetoes first), the year's plan cost, the
+    timetable — with the city's progress by year and the milestones of the city, its province and
+    the country."""
+    counties_ = rows(con, """
+        with blocking as (
+            select county_code, string_agg(item_code, ', ' order by dimension <> 'veto', sort_order) as items
+            from fct_county_items where year = $year and ruleset = $ruleset and status = 'fail'
+            group by county_code),
+        plan as (
+            select county_code, sum(level_cost) as resource_cost
+            from (select county_code, level, max(level_cost_yuan) as level_cost from mart_county_roadmap
+                  where year = $year and ruleset = $ruleset group by county_code, level)
+            group by county_code),
+        other as (
+            select county_code, count(*) as other_items, sum(cost_yuan) as other_cost
+            from mart_county_item_roadmap where year = $year and ruleset = $ruleset group by county_code)
+        select r.county_code, r.county_name, r.status, r.veto_triggered, r.items_fail, r.items_unknown,
+               r.unknown_items, b.items as blocking_items, p.resource_cost, o.other_items, o.other_cost,
+               t.planned_year, t.projected_ready_year, t.projection_reason, t.timetable_status, t.status_reason,
+               t.first_ready_year, t.as_of_year, t.budget_yuan_per_year
+        from mart_county_readiness r
+        left join blocking b on b.county_code = r.county_code
+        left join plan p on p.county_code = r.county_code
+        left join other o on o.county_code = r.county_code
+        left join mart_county_timetable t on t.ruleset = r.ruleset and t.county_code = r.county_code
+        where r.year = $year and r.ruleset = $ruleset and starts_with(r.county_code, $city)
+        order by r.county_code""", {"year": year, "ruleset": ruleset, "city": code})
+    progress = rows(con, "select * from mart_city_progress where ruleset = ? and scope_level = 'city' "
+                         "and scope_code = ? order by year", [ruleset, code])
+    milestones = rows(con, "select * from mart_milestones where ruleset = ? and scope_code in (?, ?, 'CN') "
+                           "order by scope_level = 'city' desc, scope_level = 'province' desc, milestone_year",
+                      [ruleset, code, code[:2]])
+    status = {s: sum(1 for c in counties_ if c["status"] == s) for s in ("ready", "not_ready", "incomplete")}
+    return {"code": code, "counties": counties_, "progress": progress, "milestones": milestones, "count": status,
+            "resource_cost": sum(c["resource_cost"] or 0 for c in counties_)}

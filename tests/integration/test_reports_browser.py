@@ -256,6 +256,60 @@ def test_the_b5_coefficient_of_the_worked_example_under_basic_2012(warehouse, tm
             pytest.approx(cvs["B5"] / cvs["B8"], rel=0.01)
 
 
+# ---- the city overview ---------------------------------------------------------------------------
+
+# The city of tests/report_example.py in 2024, read off its story: status, blocking items (vetoes
+# first), planned year, projected year, timetable status.
+CITY_2024 = {
+    EXAMPLE: ("未达标 not_ready", "R2", "2025", "2025", "按计划 on_track"),
+    READY: ("达标 ready", "—", "2023", "—", "已达标 ready"),
+    QUARANTINED: ("数据不完整 incomplete", "—", "—", "—", "未列入计划 no_plan"),
+    VETOED: ("未达标 not_ready", "VETO_LOW_RECOGNITION, SR", "—", "—", "未列入计划 no_plan"),
+}
+
+
+def test_city_overview_shows_every_county_and_links_to_its_report(reports, open_page):
+    with open_page(reports[f"city-{report_example.CITY}.html"]) as page:
+        for section in ("counties", "milestones", "progress", "source"):
+            section_text(page, section)
+        assert set(assert_charts_drawn(page)) == {"progress"}
+        rows = page.locator("[data-table=counties] tbody tr")
+        assert rows.evaluate_all("els => els.map(e => e.dataset.county)") == list(CITY_2024)
+        for code, (status, blocking, planned, projected, timetable) in CITY_2024.items():
+            row = f"[data-table=counties] tr[data-county='{code}']"
+            assert cell(page, f"{row} [data-figure=status]") == status, code
+            assert cell(page, f"{row} [data-figure=blocking]") == blocking, code
+            assert cell(page, f"{row} [data-figure=planned]") == planned, code
+            assert cell(page, f"{row} [data-figure=projected]") == projected, code
+            assert cell(page, f"{row} [data-figure=timetable]") == timetable, code
+        cost = report_example.r2_plan_teachers() * report_example.TEACHER_YEAR_YUAN
+        assert cell(page, f"[data-table=counties] tr[data-county='{EXAMPLE}'] [data-figure=plan_cost]") == f"¥{cost:,}"
+        assert cell(page, "[data-figure=city_cost]") == f"¥{cost:,}"
+        assert [cell(page, f"[data-figure={k}]") for k in ("ready", "not_ready", "incomplete")] == ["1", "2", "1"]
+        # progress: nobody ready before 2024 (Q1 lacks its entrants, R2 fails), one of four in 2024
+        shares = page.locator("[data-table=progress] [data-figure=share_ready]").all_inner_texts()
+        assert shares == ["0%", "0%", "25%"]
+        # the seed's milestones for 2103: 2020 not held (unknown); 2023 every county — two not ready: missed
+        assert cell(page, "tr[data-milestone='2103-2020'] [data-figure=status]") == "无法判断 unknown"
+        assert cell(page, "tr[data-milestone='2103-2023'] [data-figure=status]") == "未实现 missed"
+        # each county's name opens its report, which links back to the overview
+        page.locator(f"[data-table=counties] tr[data-county='{EXAMPLE}'] a[data-link=county]").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"county-{EXAMPLE}.html")
+        assert page.locator("h1").inner_text().startswith(f"铁东区 {EXAMPLE}")
+        page.locator("a", has_text="city overview").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"city-{report_example.CITY}.html")
+
+
+def test_the_index_lists_every_page(reports, open_page):
+    with open_page(reports["index.html"]) as page:
+        hrefs = page.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert sorted(Path(h).name for h in hrefs) == sorted(n for n in reports if n != "index.html")
+        for h in hrefs:
+            assert (reports["index.html"].parent / h).is_file()
+
+
 # ---- every page ----------------------------------------------------------------------------------
 
 def test_pages_are_self_contained(reports):
