@@ -39,12 +39,17 @@ RC = {
 }
 
 
-def _figure(width: float, height: float, ncols: int = 1):
+def _figure(width: float, height: float, nrows: int, ncols: int, margins: tuple[float, float, float, float]):
+    """A figure with fixed margins in inches (left, right, bottom, top): a layout engine would double
+    the drawing time, and the labels here have known, short lengths."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    return fig, list(axes)
+    left, right, bottom, top = margins
+    fig = Figure(figsize=(width, height))
+    grid = fig.subplots(nrows, ncols, squeeze=False)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=0.45 if ncols > 1 else 0.2, hspace=0.75 if nrows > 1 else 0.2)
+    return fig, list(grid.flat)
 
 
 def _svg(fig, label: str) -> str:
@@ -69,11 +74,12 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def _draw(build, width: float, height: float, ncols: int, label: str) -> str:
+def _draw(build, width: float, height: float, label: str, nrows: int = 1, ncols: int = 1,
+          margins: tuple[float, float, float, float] = (0.75, 0.25, 0.5, 0.3)) -> str:
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        fig, axes = _figure(width, height, ncols)
+        fig, axes = _figure(width, height, nrows, ncols, margins)
         build(fig, axes)
         return _svg(fig, label)
 
@@ -113,8 +119,8 @@ def coefficients(levels: Sequence[dict]) -> str:
             ax.set_title(f"{lv['level']}  (CV, {lv['balance_rule']})", fontsize=9, loc="left", color=INK)
             ax.set_xlabel("difference coefficient (CV)")
 
-    return _draw(build, 4.2 * len(drawn), 0.34 * max(len(lv["indicators"]) for lv in drawn) + 1.1, len(drawn),
-                 "difference coefficients against the cap, per level")
+    return _draw(build, 4.2 * len(drawn), 0.34 * max(len(lv["indicators"]) for lv in drawn) + 1.1,
+                 "difference coefficients against the cap, per level", ncols=len(drawn), margins=(0.55, 0.3, 0.5, 0.3))
 
 
 def cost_curve(curve: Sequence[dict]) -> str:
@@ -148,7 +154,7 @@ def cost_curve(curve: Sequence[dict]) -> str:
         ax.legend(loc="upper left", fontsize=8)
         ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
 
-    return _draw(build, 6.4, 2.8, 1, "least cost against the coefficient target")
+    return _draw(build, 6.4, 2.8, "least cost against the coefficient target", margins=(0.7, 0.25, 0.5, 0.2))
 
 
 def trends(measures: Sequence[dict]) -> str:
@@ -160,12 +166,10 @@ def trends(measures: Sequence[dict]) -> str:
     ncols = min(3, len(drawn))
     rows_n = math.ceil(len(drawn) / ncols)
 
-    def build(fig, _axes):
-        fig.clear()
-        grid = fig.subplots(rows_n, ncols, squeeze=False)
-        for ax in grid.flat[len(drawn):]:
+    def build(fig, grid):
+        for ax in grid[len(drawn):]:
             ax.set_visible(False)
-        for ax, m in zip(grid.flat, drawn, strict=False):
+        for ax, m in zip(grid, drawn, strict=False):
             years = [y for y, _ in m["series"]]
             values = [v for _, v in m["series"]]
             ax.plot(years, values, color=INK, marker="o", linewidth=1.4, label="published", gid=f"trend-{m['level']}-"
@@ -187,7 +191,9 @@ def trends(measures: Sequence[dict]) -> str:
             ax.legend(fontsize=7, loc="best")
             ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
 
-    return _draw(build, (5.2 if ncols == 1 else 3.4) * ncols, 2.6 * rows_n, 1, "blocking measures by year, with the projected pace")
+    return _draw(build, (5.2 if ncols == 1 else 3.4) * ncols, 2.6 * rows_n,
+                 "blocking measures by year, with the projected pace", nrows=rows_n, ncols=ncols,
+                 margins=(0.45, 0.15, 0.35, 0.3))
 
 
 def area_split(measures: Sequence[dict]) -> str:
@@ -218,7 +224,7 @@ def area_split(measures: Sequence[dict]) -> str:
         ax.legend(fontsize=8, loc="upper right")
         ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
 
-    return _draw(build, 6.4, 2.6, 1, "share of the spread between town and village schools")
+    return _draw(build, 6.4, 2.6, "share of the spread between town and village schools", margins=(0.6, 0.2, 0.4, 0.2))
 
 
 def city_progress(progress: Sequence[dict], milestones: Sequence[dict]) -> str:
@@ -248,4 +254,4 @@ def city_progress(progress: Sequence[dict], milestones: Sequence[dict]) -> str:
         ax.set_ylim(0, max(p["counties_total"] for p in progress) + 1.2)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
-    return _draw(build, 7.6, 2.8, 1, "counties ready by year, with the milestones")
+    return _draw(build, 7.6, 2.8, "counties ready by year, with the milestones", margins=(0.55, 1.3, 0.4, 0.3))
