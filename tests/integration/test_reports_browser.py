@@ -310,6 +310,50 @@ def test_the_index_lists_every_page(reports, open_page):
             assert (reports["index.html"].parent / h).is_file()
 
 
+# ---- the reports of the publication -------------------------------------------------------------
+
+def test_the_run_published_its_reports_with_the_publication(warehouse, reports, open_page):
+    """The year job's published_reports asset wrote every county's report and the city overview of
+    each year of the run into the current publication's folder; published_reports links there; the
+    asset's metadata and `junheng publications list` point at them; a page is the very page
+    `junheng report` writes from published.duckdb (same file, same bytes)."""
+    import dagster as dg
+
+    current = (warehouse / "publications" / "CURRENT").read_text(encoding="utf-8").strip()
+    folder = warehouse / "publications" / current / "reports"
+    link = warehouse / "published_reports"
+    assert link.is_symlink() and link.resolve() == folder.resolve()
+    codes = [EXAMPLE, READY, QUARANTINED, VETOED]
+    expected = {f"{y}/{RS}/county-{c}.html" for y in report_example.YEARS for c in codes} | \
+        {f"{y}/{RS}/city-{report_example.CITY}.html" for y in report_example.YEARS}
+    assert {p.relative_to(folder).as_posix() for p in folder.glob("*/*/*.html")} == expected
+    assert (link / f"{YEAR}/{RS}/county-{EXAMPLE}.html").read_bytes() == reports[f"county-{EXAMPLE}.html"].read_bytes()
+
+    instance = dg.DagsterInstance.from_config(str(warehouse / "dagster_home"))
+    try:
+        event = instance.get_latest_materialization_event(dg.AssetKey("published_reports"))
+        meta = event.asset_materialization.metadata
+    finally:
+        instance.dispose()
+    assert meta["index"] == dg.MetadataValue.path(str(folder / "index.html"))
+    assert meta["index_url"] == dg.MetadataValue.url((folder / "index.html").as_uri())
+    assert meta["publication_id"].value == current
+    assert f"county-{EXAMPLE}.html" in meta[f"county_reports ({YEAR})"].value
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert junheng(["publications", "list", "--warehouse", str(warehouse)]) == 0
+    row = next(line for line in printed.getvalue().splitlines() if current in line)
+    assert row.split()[-1] == str(len(expected))
+    assert str(link / "index.html") in printed.getvalue()
+
+    with open_page(link / "index.html") as page:
+        assert page.locator("a").count() == len(expected)
+        page.locator(f"a[href='{YEAR}/{RS}/city-{report_example.CITY}.html']").click()
+        page.wait_for_load_state("load")
+        assert page.locator("[data-table=counties] tbody tr").count() == len(codes)
+
+
 # ---- every page ----------------------------------------------------------------------------------
 
 def test_pages_are_self_contained(reports):
