@@ -99,17 +99,22 @@ def coefficients(levels: Sequence[dict]) -> str:
             inds = list(reversed(lv["indicators"]))
             names = ["COMP" if i["indicator_code"] == "COMPREHENSIVE" else i["indicator_code"] for i in inds]
             cap = lv["cv_max"]
+            shown = [(y, i) for y, i in enumerate(inds) if i["cv"] is not None]
+            over = [cap is not None and i["cv"] > cap + 1e-12 for _, i in shown]
+            # one call for the level's bars (a call per bar costs as much again as the drawing)
+            bars = ax.barh([y for y, _ in shown], [i["cv"] for _, i in shown], height=0.62,
+                           color=[BAD if o else ("#5b7fa6" if i["indicator_code"] == "COMPREHENSIVE" else OK)
+                                  for (_, i), o in zip(shown, over, strict=True)],
+                           edgecolor=[INK if o else "none" for o in over], linewidth=0.4)
+            for patch, (y, i), o in zip(bars.patches, shown, over, strict=True):
+                patch.set_gid(f"cv-{lv['level']}-{i['indicator_code']}")
+                if o:
+                    patch.set_hatch("///")
+                ax.text(i["cv"] + limit * 0.01, y, f"{i['cv']:.4f}", va="center", fontsize=8,
+                        color=BAD if o else INK, fontweight="bold" if o else "normal")
             for y, i in enumerate(inds):
                 if i["cv"] is None:
                     ax.text(0, y, "  n/a", va="center", color=MUTED)
-                    continue
-                over = cap is not None and i["cv"] > cap + 1e-12
-                comp = i["indicator_code"] == "COMPREHENSIVE"
-                bar = ax.barh(y, i["cv"], height=0.62, color=BAD if over else ("#5b7fa6" if comp else OK),
-                              hatch="///" if over else None, edgecolor=INK if over else "none", linewidth=0.4)
-                bar.patches[0].set_gid(f"cv-{lv['level']}-{i['indicator_code']}")
-                ax.text(i["cv"] + limit * 0.01, y, f"{i['cv']:.4f}", va="center", fontsize=8,
-                        color=BAD if over else INK, fontweight="bold" if over else "normal")
             if cap is not None:
                 ax.axvline(cap, color=INK, linestyle=(0, (4, 2)), linewidth=1.1)
                 ax.text(cap, len(inds) - 0.35, f" cap {cap:.2f}", fontsize=8, color=INK, va="bottom")
