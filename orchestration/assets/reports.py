@@ -1,14 +1,15 @@
-"""The reports asset: after the publication, the HTML reports of the run's years (default rule set,
-every county and city held) are written into the publication's version folder, and the current
-publication's `published_reports` link points at them (publication/reports). A failure fails this
-asset, visibly, and leaves the publication as it is."""
+"""The reports asset: after the publication, the HTML reports of the run's years — and of the latest
+year published, so that the current publication always has the current year's reports, even after a
+backfill of a past year — (default rule set, every county and city held) are written into the
+publication's version folder, and the current publication's `published_reports` link points at them
+(publication/reports). A failure fails this asset, visibly, and leaves the publication as it is."""
 
 import dagster as dg
 
 from core.settings import DEFAULT_RULESET
 from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
-from publication.publish import current_publication
+from publication.publish import current_publication, published_years
 
 
 def _link(path) -> str:
@@ -22,14 +23,16 @@ def _link(path) -> str:
     backfill_policy=single_run,
     group_name="publish",
     kinds={"html"},
-    description="The county self-evaluation reports and city overviews (self-contained HTML) of the run's years, "
-                "in the publication's version folder; <warehouse>/published_reports links to the current ones.",
+    description="The county self-evaluation reports and city overviews (self-contained HTML) of the run's years "
+                "and the latest year published, in the publication's version folder; <warehouse>/published_reports "
+                "links to the current ones.",
 )
 def published_reports(context: dg.AssetExecutionContext, junheng: JunhengConfig) -> dg.MaterializeResult:
     from publication.reports import publish_reports
 
-    years = partition_years(context)
     junheng.hold_run_lock()  # writes into the warehouse's publications
+    held = published_years(junheng.published_db)
+    years = sorted(set(partition_years(context)) | set(held[-1:]))
     try:
         result = publish_reports(junheng.published_db, years, DEFAULT_RULESET)
     except Exception as e:  # any failure is this asset's: the publication stands

@@ -365,6 +365,20 @@ def test_pages_are_self_contained(reports):
         assert "<script" not in html.lower(), path.name
 
 
+def test_pages_print(reports, open_page, shots):
+    """In print the navigation goes, every chart keeps its size and marks, and Chromium prints the
+    page to A4 (the PDF is kept beside the screenshots)."""
+    with open_page(reports[f"county-{EXAMPLE}.html"]) as page:
+        page.emulate_media(media="print")
+        assert page.locator("nav.toc").evaluate("e => getComputedStyle(e).display") == "none"
+        assert len(assert_charts_drawn(page)) == 4
+        pdf = shots / f"county-{EXAMPLE}.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", data)) >= 3  # A4 pages
+        print(f"pdf: {pdf}")
+
+
 def test_chinese_is_drawn_with_a_cjk_font(reports, open_page):
     with open_page(reports[f"county-{EXAMPLE}.html"]) as page:
         for selector in ("h1", "section[data-section=verdict] h2", "[data-list=failing] li b"):

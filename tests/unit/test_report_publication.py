@@ -130,3 +130,9 @@ def test_publications_list_shows_the_report_pages(tmp_path, monkeypatch, capsys)
     assert main(["publications", "list", "--warehouse", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "report pages" in out and f"Reports (1 pages of publication {vid}): {tmp_path / 'published_reports' / 'index.html'}" in out
+
+
+def test_the_reports_step_is_its_own_stage_in_the_printed_summary():
+    from orchestration.progress import stage_of
+
+    assert stage_of("published_reports") == "reports" and stage_of("published_marts") == "publication"
