@@ -76,6 +76,8 @@ def open_page(chromium, shots, record_property):
             pages.append(path)
             yield page
             shot = shots / f"{path.stem}.png"
+            if shot.exists():  # the same name opened twice (the CLI's index, the publication's)
+                shot = shots / f"{path.stem}-{len(list(shots.glob(path.stem + '*.png')))}.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
             record_property("screenshot", str(shot))
