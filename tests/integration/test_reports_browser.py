@@ -356,6 +356,14 @@ def test_the_run_published_its_reports_with_the_publication(warehouse, reports, 
         assert page.locator("[data-table=counties] tbody tr").count() == len(codes)
 
 
+def test_a_county_the_publication_does_not_hold_is_named(warehouse, tmp_path, capsys):
+    assert junheng(["report", "--year", str(YEAR), "--county", "219999", "--out", str(tmp_path),
+                    "--warehouse", str(warehouse)]) == 2
+    err = capsys.readouterr().err
+    assert "no verdict of county 219999 for 2024" in err and "years held: 2022, 2023, 2024" in err
+    assert not list(tmp_path.rglob("*.html"))
+
+
 # ---- every page ----------------------------------------------------------------------------------
 
 def test_pages_are_self_contained(reports):
