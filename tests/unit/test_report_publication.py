@@ -136,3 +136,21 @@ def test_the_reports_step_is_its_own_stage_in_the_printed_summary():
     from orchestration.progress import stage_of
 
     assert stage_of("published_reports") == "reports" and stage_of("published_marts") == "publication"
+
+
+def test_the_cli_says_published_but_reports_not_written_and_exits_3(tmp_path, monkeypatch, capsys):
+    from core.settings import Settings
+    from orchestration import cli
+    from orchestration.runner import RunOutcome
+
+    for name in ("readiness_table", "equity_table", "roadmap_lines", "timetable_tables"):
+        monkeypatch.setattr(cli, name, lambda *a, **k: "")
+    outcome = RunOutcome(success=False, run_id="run-aaaaaaaa", seconds=1.0, materialized={"published_marts"},
+                         reports_problem="reports not written for 2024: OSError: disk full")
+    settings = Settings(landing=tmp_path, warehouse=tmp_path)
+    assert cli._print_outcome(settings, 2024, "moe_2017", outcome) == 3
+    out, err = capsys.readouterr()
+    assert "Published:" in out and "BLOCKED" not in err
+    assert "Reports NOT written: reports not written for 2024: OSError: disk full" in err
+    blocked = RunOutcome(success=False, run_id="run-bbbbbbbb", seconds=1.0, problems=["check x failed"])
+    assert cli._print_outcome(settings, 2024, "moe_2017", blocked) == 1
