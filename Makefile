@@ -16,7 +16,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export GX_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install manifest demo run test lint format bench ui clean
+.PHONY: help install manifest demo run test lint format bench ui clean browser
 
 help:
 	@echo "make demo   - generate the Anshan demo feeds and run every stage (prints the readiness table)"
@@ -54,7 +54,11 @@ format: $(STAMP)
 # Two workers (this machine has 2 cores), one test module per worker: a module's warehouse fixture is
 # built once; the only warehouse modules share is the session's published worked example, which they
 # copy (tests/integration/conftest.py). The slowest modules are handed out first (tests/conftest.py).
-test: $(MANIFEST) lint
+# The report tests drive Debian's Chromium with a CJK font: installed here (apt-get) when missing.
+browser: $(STAMP)
+	$(BIN)/python -m tests.browser
+
+test: $(MANIFEST) lint browser
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(MANIFEST)

@@ -4,6 +4,7 @@
                      [--encoding utf-8|gb18030] [--headers canonical|zh]
     junheng run --landing DIR --year Y [--warehouse DIR] [--ruleset NAME] [--full-refresh] [--accept-shrink]
     junheng demo [--year Y] [--counties N] [--warehouse DIR] [--keep-landing DIR]
+    junheng report --year Y [--county CODE | --city CODE] [--ruleset NAME] --out DIR [--warehouse DIR]
 
 `run` and `demo` go through the same Dagster job the UI launches (`junheng_year`), in-process,
 recording the run in DAGSTER_HOME (default <warehouse>/dagster_home) so the UI shows it.
@@ -23,8 +24,8 @@ from orchestration.runner import RunOutcome, run_docs, run_year
 from publication.summary import equity_table, format_table, readiness_table, roadmap_lines, timetable_tables
 
 
-def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome) -> int:
-    if not outcome.success:
+def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutcome, list_reports: bool = False) -> int:
+    if not outcome.success and not (outcome.published and not outcome.problems):
         print(f"\nPublication BLOCKED for {year} (run {outcome.run_id}, {outcome.seconds:.1f} s).", file=sys.stderr)
         for p in outcome.problems:
             print(f"  - {p}", file=sys.stderr)
@@ -43,10 +44,30 @@ def _print_outcome(settings: Settings, year: int, ruleset: str, outcome: RunOutc
         print(f"\n{outcome.stage_summary}")
     print(f"\nPublished: {settings.published_db}  (run {outcome.run_id}, {outcome.seconds:.1f} s, "
           f"{outcome.checks_passed} checks passed)")
+    if outcome.reports_problem:
+        print(f"Reports NOT written: {outcome.reports_problem}", file=sys.stderr)
+    else:
+        print(report_summary(settings.published_db, year if list_reports else None))
     print(f"Open the Dagster UI on these runs:  DAGSTER_HOME={dagster_home(settings.warehouse)} "
           f"JUNHENG_WAREHOUSE={settings.warehouse} JUNHENG_LANDING={settings.landing} make ui   "
           "(then http://127.0.0.1:3000)")
-    return 0
+    return 3 if outcome.reports_problem else 0
+
+
+def report_summary(published_db: Path, year: int | None = None) -> str:
+    """Where the current publication's reports are: the index, and with `year` that year's pages."""
+    from publication.publish import current_publication, list_publications, reports_link
+
+    current = [v for v in list_publications(published_db) if v["current"]]
+    if not current or not current[0]["reports"]:
+        return f"Reports: none for publication {current_publication(published_db)} (see `junheng report`)"
+    link = reports_link(published_db)
+    lines = [f"Reports ({current[0]['reports']} pages of publication {current[0]['id']}): {link / 'index.html'}"]
+    if year is not None:
+        folder = Path(current[0]["reports_dir"])
+        lines += [f"  {p.relative_to(folder).as_posix():40s} {link / p.relative_to(folder)}"
+                  for p in sorted(folder.glob(f"{year}/*/*.html"), key=lambda p: (not p.name.startswith("city"), p.name))]
+    return "\n".join(lines)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -92,7 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"(plan table delivered in {', '.join(map(str, plans)) or 'no year'}), feeds in {landing}", flush=True)
     settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
     outcome = run_year(settings, args.year, since=first, progress=True)
-    code = _print_outcome(settings, args.year, args.ruleset, outcome)
+    code = _print_outcome(settings, args.year, args.ruleset, outcome, list_reports=True)
     if code == 0:
         docs = run_docs(settings)
         print(f"dbt docs (lineage, data dictionary): {docs}" if docs else
@@ -112,9 +133,11 @@ def cmd_publications(args: argparse.Namespace) -> int:
             print(f"no publication kept in {warehouse / 'publications'}")
             return 0
         rows = [["*" if v["current"] else "", v["id"], v["published_at"][:19], v["run_id"][:8],
-                 ",".join(map(str, v["years"])), str(sum(v["row_counts"].values())), str(v["checks_passed"])]
+                 ",".join(map(str, v["years"])), str(sum(v["row_counts"].values())), str(v["checks_passed"]),
+                 str(v["reports"]) if v["reports"] else "—"]
                 for v in versions]
-        print(format_table(["", "id", "published (UTC)", "run", "years", "rows", "checks"], rows))
+        print(format_table(["", "id", "published (UTC)", "run", "years", "rows", "checks", "report pages"], rows))
+        print(report_summary(published))
         return 0
     if not args.id:
         print("junheng: publications rollback needs a publication id (see `junheng publications list`)",
@@ -131,6 +154,23 @@ def cmd_publications(args: argparse.Namespace) -> int:
         return 75
     print(f"rolled back: {published} is now publication {manifest['id']} "
           f"(run {manifest['run_id'][:8]}, years {','.join(map(str, manifest['years']))})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from publication.reports import build_reports
+
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else Settings.from_env().warehouse
+    published = warehouse / "published.duckdb"
+    try:
+        written = build_reports(published, Path(args.out).resolve(), args.year, args.ruleset,
+                                county=args.county, city=args.city)
+    except (FileNotFoundError, KeyError) as e:
+        print(f"junheng: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    for r in written:
+        print(f"{r.kind:6s} {r.code}  {r.name}  {r.year} {r.ruleset}  {r.status:10s} {r.path}")
+    print(f"wrote {len(written)} report(s) from {published}")
     return 0
 
 
@@ -166,6 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("id", nargs="?", default=None)
     pb.add_argument("--warehouse", default=None, help="default: $JUNHENG_WAREHOUSE or <repo>/warehouse")
     pb.set_defaults(func=cmd_publications)
+
+    rp = sub.add_parser("report", help="write the HTML reports (county self-evaluation, city overview) of a year")
+    rp.add_argument("--year", type=int, required=True)
+    scope = rp.add_mutually_exclusive_group()
+    scope.add_argument("--county", default=None, help="one county's report (default: every county and city)")
+    scope.add_argument("--city", default=None, help="one city (4-digit code): its overview and its counties' reports")
+    rp.add_argument("--ruleset", choices=RULESETS, default=DEFAULT_RULESET)
+    rp.add_argument("--out", required=True, help="folder to write into (<out>/<year>/<ruleset>/…, <out>/index.html)")
+    rp.add_argument("--warehouse", default=None, help="read <warehouse>/published.duckdb; default: $JUNHENG_WAREHOUSE "
+                                                        "or <repo>/warehouse")
+    rp.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", help="generate the Anshan demo feeds and run every stage")
     d.add_argument("--year", type=int, default=2024)

@@ -15,6 +15,7 @@ from orchestration.assets.coefficients import county_coefficients, county_equity
 from orchestration.assets.dbt import dbt_docs, dbt_indicators, dbt_marts
 from orchestration.assets.ingestion import feed_assets
 from orchestration.assets.publish import published_marts
+from orchestration.assets.reports import published_reports
 from orchestration.automation import build_automation
 from orchestration.automation import default_status as automation_on
 from orchestration.checks import all_mart_checks
@@ -49,7 +50,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                           default_status=dg.DefaultScheduleStatus.RUNNING if automation_on()
                                           else dg.DefaultScheduleStatus.STOPPED)
     return dg.Definitions(
-        assets=[*feed_assets, dbt_indicators, county_coefficients, county_equity_measures, county_roadmap, dbt_marts, published_marts, dbt_docs],
+        assets=[*feed_assets, dbt_indicators, county_coefficients, county_equity_measures, county_roadmap, dbt_marts, published_marts,
+                published_reports, dbt_docs],
         asset_checks=all_mart_checks,
         jobs=[year_job, docs_job],
         schedules=[*schedules, docs_schedule],

@@ -12,7 +12,7 @@ import dagster as dg
 
 STAGES = (("ingest_", "ingestion"), ("dbt_indicators", "dbt (staging, indicators)"),
           ("county_coefficients", "coefficients"), ("dbt_marts", "dbt (marts, tests)"),
-          ("published_marts", "publication"))
+          ("published_marts", "publication"), ("published_reports", "reports"))
 
 
 def stage_of(step_key: str) -> str:
@@ -46,7 +46,7 @@ class ProgressHandler(logging.Handler):
             print(f"  {mark} {step} ({took:.1f} s)", file=self.stream, flush=True)
 
     def summary(self) -> str:
-        order = [s for _, s in STAGES[:4]] + ["checks", STAGES[4][1]]
+        order = [s for _, s in STAGES[:4]] + ["checks"] + [s for _, s in STAGES[4:]]
         parts = [f"{s} {self.seconds[s]:.1f} s" for s in order if s in self.seconds]
         return "Stages: " + ", ".join(parts) if parts else ""
 

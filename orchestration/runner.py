@@ -13,6 +13,8 @@ from pathlib import Path
 from core.settings import Settings
 from orchestration.environment import dagster_home, ensure_manifest, ensure_offline_env
 
+REPORTS_STEP = "published_reports"  # the reports asset's step: its failure leaves the publication standing
+
 
 @dataclass
 class RunOutcome:
@@ -24,6 +26,12 @@ class RunOutcome:
     checks_failed: int = 0
     log_path: Path | None = None
     stage_summary: str = ""
+    materialized: set[str] = field(default_factory=set)  # asset keys materialized by the run
+    reports_problem: str | None = None  # published, but the reports failed (published_reports)
+
+    @property
+    def published(self) -> bool:
+        return "published_marts" in self.materialized
 
 
 def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: bool = True,
@@ -98,7 +106,12 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
                 text = cause.message.strip()
                 cause = cause.cause
             text = re.sub(r"^(?:[\w.]+\.)?Failure: ", "", text)  # the message, not the exception's class
-            outcome.problems.append(f"step {event.step_key} failed — {text}")
+            if event.step_key == REPORTS_STEP:
+                outcome.reports_problem = text
+            else:
+                outcome.problems.append(f"step {event.step_key} failed — {text}")
+    outcome.materialized = {ev.asset_key.to_user_string() for ev in result.get_asset_materialization_events()
+                            if ev.asset_key is not None}
     instance.dispose()
     return outcome
 

@@ -85,16 +85,22 @@ def remove_stale_temp_files(published_db: Path) -> list[Path]:
     lock, or Dagster's one-run queue), so any such file is dead. Returns what was removed."""
     removed = []
     for pattern in (f".{published_db.name}.*.tmp", f".{published_db.name}.*.tmp.wal",
-                    f".{published_db.name}.*.install", ".published_parquet.*.install"):
+                    f".{published_db.name}.*.install", ".published_parquet.*.install", ".published_reports.*.install"):
         for stale in published_db.parent.glob(pattern):
             stale.unlink(missing_ok=True)
             removed.append(stale)
-    for stale in published_db.parent.glob(".published_parquet.*.old"):  # install() killed mid-repair
-        shutil.rmtree(stale, ignore_errors=True)
-        removed.append(stale)
+    for pattern in (".published_parquet.*.old", ".published_reports.*.old"):  # install() killed mid-repair
+        for stale in published_db.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed.append(stale)
     for stale in publications_dir(published_db).glob(".*.tmp"):  # a version half-written
         shutil.rmtree(stale, ignore_errors=True)
         removed.append(stale)
+    # reports half-written into a version, or the previous reports moved aside (publication/reports)
+    for pattern in (f"*/.{REPORTS_DIR}.*.tmp", f"*/.{REPORTS_DIR}.*.old"):
+        for stale in publications_dir(published_db).glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed.append(stale)
     return removed
 
 
@@ -110,6 +116,15 @@ def publications_dir(published_db: Path) -> Path:
 def parquet_link(published_db: Path) -> Path:
     """`<warehouse>/published_parquet/<table>.parquet`: the current publication's marts as Parquet."""
     return published_db.parent / "published_parquet"
+
+
+def reports_link(published_db: Path) -> Path:
+    """`<warehouse>/published_reports/`: the current publication's HTML reports (publication/reports),
+    a link swapped like the Parquet one; absent while the current publication has none."""
+    return published_db.parent / "published_reports"
+
+
+REPORTS_DIR = "reports"  # inside a version: publications/<id>/reports/
 
 
 def keep_versions(env: dict[str, str] | None = None) -> int:
@@ -251,7 +266,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
 
 def install(version_dir: Path, published_db: Path) -> None:
     """Make `version_dir` the current publication: one rename for the DuckDB file, one for the
-    Parquet link. Readers see the old file or the new one, never a mixture."""
+    Parquet link, one for the reports link. Readers see the old file or the new one, never a mixture."""
     source = version_dir / published_db.name
     link_tmp = published_db.parent / f".{published_db.name}.{version_dir.name}.install"
     link_tmp.unlink(missing_ok=True)
@@ -261,21 +276,41 @@ def install(version_dir: Path, published_db: Path) -> None:
         shutil.copyfile(source, link_tmp)
     _fsync(link_tmp)
     os.replace(link_tmp, published_db)
-    pq = parquet_link(published_db)
-    pq_tmp = published_db.parent / f".{pq.name}.{version_dir.name}.install"
-    pq_tmp.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(version_dir / "parquet", pq.parent), pq_tmp)
-    if pq.is_dir() and not pq.is_symlink():
-        # a warehouse copied or restored without its symlinks (cp -r, copytree): the link became a
-        # real folder, which a rename cannot replace. Move it aside first, then drop it.
-        aside = published_db.parent / f".{pq.name}.{version_dir.name}.old"
-        os.replace(pq, aside)
-        os.replace(pq_tmp, pq)
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        os.replace(pq_tmp, pq)
+    swap_link(parquet_link(published_db), version_dir / "parquet", version_dir.name)
+    # the reports belong to the version they were made from: a version without them leaves no link,
+    # so a reader never takes another publication's reports for the current one's
+    reports = version_dir / REPORTS_DIR
+    swap_link(reports_link(published_db), reports if reports.is_dir() else None, version_dir.name)
     (publications_dir(published_db) / "CURRENT").write_text(version_dir.name + "\n", encoding="utf-8")
     _fsync(published_db.parent)
+
+
+def swap_link(link: Path, target: Path | None, tag: str) -> None:
+    """Point `link` at `target` by one rename (or remove it when target is None)."""
+    if target is None:
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link, ignore_errors=True)
+        return
+    tmp = link.parent / f".{link.name}.{tag}.install"
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    if link.is_dir() and not link.is_symlink():
+        # a warehouse copied or restored without its symlinks (cp -r, copytree): the link became a
+        # real folder, which a rename cannot replace. Move it aside first, then drop it.
+        aside = link.parent / f".{link.name}.{tag}.old"
+        os.replace(link, aside)
+        os.replace(tmp, link)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(tmp, link)
+
+
+def report_pages(version_dir: Path) -> int:
+    """How many report pages (county and city) a version holds."""
+    reports = version_dir / REPORTS_DIR
+    return sum(1 for _ in reports.glob("*/*/*.html")) if reports.is_dir() else 0
 
 
 def list_publications(published_db: Path) -> list[dict]:
@@ -288,6 +323,8 @@ def list_publications(published_db: Path) -> list[dict]:
     for d in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
         manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         manifest["current"] = d.name == current
+        manifest["reports"] = report_pages(d)
+        manifest["reports_dir"] = str(d / REPORTS_DIR) if manifest["reports"] else None
         out.append(manifest)
     return out
 

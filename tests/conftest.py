@@ -98,3 +98,13 @@ def pytest_sessionfinish(session, exitstatus):
             json.dumps(record, indent=1), encoding="utf-8")
     except OSError:
         pass
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The screenshots the browser tests kept (their `screenshot` property), so a reader finds them."""
+    shots = sorted({value for reports in terminalreporter.stats.values() for rep in reports
+                    for key, value in getattr(rep, "user_properties", ()) if key == "screenshot"})
+    if shots:
+        terminalreporter.write_sep("-", "report screenshots")
+        for shot in shots:
+            terminalreporter.write_line(shot)

@@ -98,6 +98,22 @@ def test_ledger_follows_fixes_and_relapses(demo):
     assert len(taian) == 4 and (taian["years_failing"] == 7).all() and (taian["status"] == "open").all()
 
 
+def test_the_run_published_the_reports_of_its_seven_years(demo):
+    """published_reports wrote a county report per county and year and the city overview of each year;
+    岫岩's 2024 report charts its five falling junior coefficients and projects 2034 (the timetable's
+    year), and the city overview marks it at risk."""
+    _, wh = demo
+    folder = wh / "published_reports"
+    pages = sorted(p.relative_to(folder).as_posix() for p in folder.glob("*/*/*.html"))
+    assert len(pages) == 7 * (9 + 1) and f"2018/{RS}/city-2103.html" in pages
+    county = (folder / "2024" / RS / "county-210323.html").read_text(encoding="utf-8")
+    assert county.count('data-measure="junior-R') == 5 and 'data-chart="trends"' in county
+    assert 'data-figure="projected_year">2034<' in county
+    city = (folder / "2024" / RS / "city-2103.html").read_text(encoding="utf-8")
+    row = city[city.index('data-county="210323"'):]
+    assert 'data-figure="timetable">有风险 at_risk<' in row[:row.index("</tr>")]
+
+
 def test_rerun_of_a_past_year_refreshes_the_timetable(demo, tmp_path):
     landing, wh = demo
     before = published(wh, "select * from mart_county_timetable order by all")
@@ -110,6 +126,9 @@ def test_rerun_of_a_past_year_refreshes_the_timetable(demo, tmp_path):
     assert years == list(range(2018, 2025))
     after = published(wh, "select * from mart_county_timetable order by all")
     assert after.equals(before)  # same feeds, same timetable
+    # the new publication's reports: the year re-run, and the latest year (the page people read)
+    reports = wh / "published_reports"
+    assert sorted(p.name for p in reports.iterdir() if p.is_dir()) == ["2021", "2024"]
 
 
 def test_an_unpublished_past_year_blocks_the_timetable(demo):
@@ -131,3 +150,4 @@ def test_an_unpublished_past_year_blocks_the_timetable(demo):
     assert run(landing, wh, 2022).success
     assert run(landing, wh, 2024).success
     shutil.rmtree(wh / "logs", ignore_errors=True)
+

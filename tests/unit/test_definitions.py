@@ -31,6 +31,15 @@ def test_publish_is_downstream_of_every_mart_and_check_target():
                                      "mart_county_level_resources", "mart_county_readiness")} <= upstream
 
 
+def test_the_reports_follow_the_publication_in_the_year_job():
+    from orchestration.definitions import YEAR_JOB, defs
+
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("published_reports")).parent_keys == {dg.AssetKey("published_marts")}
+    job_keys = {k.to_user_string() for k in defs.resolve_job_def(YEAR_JOB).asset_layer.executable_asset_keys}
+    assert {"published_marts", "published_reports"} <= job_keys
+
+
 def test_metadata_of_a_range_names_each_year_and_of_one_year_stays_plain():
     from orchestration.partitions import per_year
 
