@@ -4,15 +4,7 @@
 -- development zones carry their city's prefix).
 
 with counties as (
-    select
-        year,
-        ruleset,
-        county_code,
-        county_name,
-        status,
-        failing_items,
-        unknown_items
-    from {{ ref('int_timeline_county_years') }}
+    select * from {{ ref('int_timeline_county_years') }}
 ),
 
 scoped as (
