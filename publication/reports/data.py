@@ -40,11 +40,6 @@ def _one(con, sql: str, params: Sequence | dict = ()) -> dict | None:
     return found[0] if found else None
 
 
-def tables(con) -> set[str]:
-    return {r[0] for r in con.execute("select table_name from information_schema.tables "
-                                      "where table_schema = 'main'").fetchall()}
-
-
 @dataclass
 class Publication:
     """The publication a report was made from: its id (the version folder's name), run and time."""
@@ -292,12 +287,6 @@ def completeness(con, year: int, ruleset: str, county: str) -> dict:
 
 
 # ---- the city overview ---------------------------------------------------------------------------
-
-def cities(con, year: int, ruleset: str) -> list[str]:
-    """The cities (first 4 digits of the county code) held for a year."""
-    return [r[0] for r in con.execute("select distinct left(county_code, 4) from mart_county_readiness "
-                                      "where year = ? and ruleset = ? order by 1", [year, ruleset]).fetchall()]
-
 
 def city(con, year: int, ruleset: str, code: str) -> dict:
     """A city's counties in a year — verdict, blocking items (vetoes first), the year's plan cost, the
