@@ -1,6 +1,21 @@
-{#- The years this invocation rebuilds: var('years') is a list from Dagster, or 'all'. -#}
+{#- A year list passed in the environment (Dagster sets JUNHENG_DBT_YEARS / JUNHENG_DBT_TIMELINE_YEARS
+    for its dbt child: a JSON list or 'all'), else the dbt var of that name. Read only at execution
+    (`execute`), so dbt's partial parsing is kept from one run to the next: a changed --vars or a
+    parse-time env var would make every invocation re-parse the whole project (≈ 4 s each). -#}
+{% macro years_setting(env_name, var_name) -%}
+    {%- set raw = env_var(env_name, '') if execute else '' -%}
+    {%- if raw | trim == '' -%}
+        {{ return(var(var_name)) }}
+    {%- elif raw | trim == 'all' -%}
+        {{ return('all') }}
+    {%- else -%}
+        {{ return(fromjson(raw)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The years this invocation rebuilds: a list from Dagster, or 'all'. -#}
 {% macro selected_years() -%}
-    {%- set years = var('years') -%}
+    {%- set years = years_setting('JUNHENG_DBT_YEARS', 'years') -%}
     {%- if years is string and years == 'all' -%}
         {{ return(none) }}
     {%- elif years is string or years is number -%}
@@ -29,10 +44,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The years the timeline reads (models/marts/timeline/): var('timeline_years') is a list from Dagster
+{#- The years the timeline reads (models/marts/timeline/): a list from Dagster
     (the years published plus the run's own), or 'all' — every year the warehouse holds. -#}
 {% macro timeline_filter(column='year') -%}
-    {%- set years = var('timeline_years') -%}
+    {%- set years = years_setting('JUNHENG_DBT_TIMELINE_YEARS', 'timeline_years') -%}
     {%- if years is string and years == 'all' -%}
         1 = 1
     {%- else -%}

@@ -2,8 +2,11 @@
 seeds + staging + intermediate → county_coefficients (Python) → marts."""
 
 import json
+import os
 import shutil
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,26 +39,44 @@ class JunhengTranslator(DagsterDbtTranslator):
 translator = JunhengTranslator()
 
 
-def dbt_vars(years: Sequence[int] | None, duckdb_path: Path | str,
-             timeline_years: Sequence[int] | None = None) -> dict:
-    """The --vars of one run: the years it rebuilds ('all' when None), the absolute DuckDB path, and the
-    years the timetable reads (the years published plus the run's own; 'all' when None)."""
-    out = {
-        "years": "all" if years is None else sorted({int(y) for y in years}),
-        "duckdb_path": str(Path(duckdb_path).resolve()),
+def dbt_env(years: Sequence[int] | None, duckdb_path: Path | str,
+            timeline_years: Sequence[int] | None = None) -> dict[str, str]:
+    """What one run tells dbt, as environment variables of the dbt child (profiles.yml and
+    macros/years.sql read them): the years it rebuilds ('all' when None), the absolute DuckDB path,
+    and the years the timetable reads (the years published plus the run's own; 'all' when None).
+    Not --vars: a --vars value that changes from run to run makes dbt re-parse the whole project
+    at every invocation (≈ 4 s each); these are read at execution only."""
+    return {
+        "JUNHENG_DBT_YEARS": "all" if years is None else json.dumps(sorted({int(y) for y in years})),
+        "JUNHENG_DBT_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
+        "JUNHENG_DBT_TIMELINE_YEARS": ("all" if timeline_years is None
+                                       else json.dumps(sorted({int(y) for y in timeline_years}))),
     }
-    if timeline_years is not None:
-        out["timeline_years"] = sorted({int(y) for y in timeline_years})
-    return out
 
 
-def dbt_build_args(years: Sequence[int] | None, duckdb_path: Path | str, full_refresh: bool = False,
-                   timeline_years: Sequence[int] | None = None) -> list[str]:
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
     """`dbt build` arguments for a partition run; selection comes from the @dbt_assets definition."""
-    args = ["build", "--vars", json.dumps(dbt_vars(years, duckdb_path, timeline_years), sort_keys=True)]
-    if full_refresh:
-        args.append("--full-refresh")
-    return args
+    return ["build", "--full-refresh"] if full_refresh else ["build"]
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextmanager
+def dbt_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set `env` while a dbt command is started: DbtCliResource copies os.environ into the child's
+    environment when `cli()` is called (it takes no env of its own). Restored afterwards."""
+    with _ENV_LOCK:
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig, config: RunConfig,
@@ -65,13 +86,32 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: Junh
     With `timeline`, the timetable's tables are rebuilt over the years published plus the run's."""
     years = partition_years(context)
     timeline_years = sorted(set(published_years(junheng.published_db)) | set(years)) if timeline else None
-    args = dbt_build_args(years, junheng.working_db, config.full_refresh, timeline_years)
-    invocation = dbt.cli(args, context=context)
+    with dbt_environment(dbt_env(years, junheng.working_db, timeline_years)):
+        invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
     maybe_die("dbt", invocation.process.pid)  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     try:
         yield from invocation.stream()
     finally:
+        keep_partial_parse(invocation.target_path)
         shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """dagster-dbt starts each dbt command from the project's target/partial_parse.msgpack, copied
+    into a fresh target folder, and that folder is removed afterwards: without this, every command
+    re-parses what the last one already parsed for this warehouse (the profile's path is part of
+    dbt's parse state). The file is replaced atomically, so a concurrent dbt reads the old or the
+    new one; a read-only project just keeps its prepared file."""
+    fresh = Path(invocation_target) / "partial_parse.msgpack"
+    if not fresh.exists():
+        return
+    kept = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+    tmp = kept.with_name(f".partial_parse.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        shutil.copyfile(fresh, tmp)
+        os.replace(tmp, kept)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 @dbt_assets(
@@ -114,8 +154,9 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: J
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig) -> dg.MaterializeResult:
     """`dbt docs generate --static`: one self-contained HTML file analysts can open without a server."""
-    args = ["docs", "generate", "--static", "--vars", dbt_build_args(None, junheng.working_db)[2]]
-    invocation = dbt.cli(args, manifest=dbt_project.manifest_path, raise_on_error=True)
+    with dbt_environment(dbt_env(None, junheng.working_db)):
+        invocation = dbt.cli(["docs", "generate", "--static"], manifest=dbt_project.manifest_path,
+                             raise_on_error=True)
     try:
         invocation.wait()
         out_dir = junheng.working_db.parent / "dbt_docs"
@@ -123,6 +164,7 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: Ju
         target = out_dir / "index.html"
         shutil.copyfile(invocation.target_path / "static_index.html", target)
     finally:
+        keep_partial_parse(invocation.target_path)
         shutil.rmtree(invocation.target_path, ignore_errors=True)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(target)),
                                           "bytes": target.stat().st_size})
