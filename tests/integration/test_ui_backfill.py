@@ -179,3 +179,15 @@ def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
         assert con.execute("select count(*) from raw_schools where year = 2023").fetchone()[0] == raw_before > 0
     finally:
         con.close()
+
+    # Issue 14's guard on this path too: a past year's working rows no longer match its publication
+    # (as after a run of it that failed its checks). A run of 2024 launched from the UI must not carry
+    # them into the published timetable: the run fails on the guard and the publication is unchanged.
+    con = duckdb.connect(str(wh / "junheng.duckdb"))
+    try:
+        con.execute("update mart_county_readiness set status = 'ready' where year = 2022")
+    finally:
+        con.close()
+    guarded = _launch(port, keys, ["2024"])
+    assert _runs_ended(port, guarded) == ["FAILURE"], (tmp / "dagster_dev.log").read_text()[-3000:]
+    assert (wh / "published.duckdb").read_bytes() == before
