@@ -221,7 +221,7 @@ def _roadmap_of(con: duckdb.DuckDBPyConnection, years: list[int], *, min_passing
     return tables
 
 
-PIECE_ROWS = 250_000  # unit rows planned at once (a piece holds whole counties; one county may exceed it)
+PIECE_ROWS = 500_000  # unit rows planned at once (a piece holds whole counties; one county may exceed it)
 
 
 def _county_ranges(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[tuple[str, str]]:
