@@ -43,6 +43,16 @@ GREEDY_STEPS = 200
 ROUNDING_SLACK = 1e-7  # an addition within this of an integer is that integer (float noise)
 
 
+RESULT_COLUMNS = {  # after the keys
+    "unit_plan": ["school_id", "indicator_code", "value_now", "value_planned", "addition", "unit_gain", "cost_yuan",
+                  "reason", "driven_by_level", "shared"],
+    "group_plan": ["indicator_code", "balance_rule", "cv_now", "cv_planned", "cap", "units_failing_now",
+                   "units_touched", "addition_total", "cost_yuan", "floor_cost_yuan", "plan_passes"],
+    "group_status": ["planned", "plan_passes", "cost_yuan", "floor_cost_yuan", "reason_if_not_planned",
+                     "reason_if_fails"],
+}
+
+
 @dataclass
 class PlanResult:
     unit_plan: pd.DataFrame
@@ -197,28 +207,131 @@ def cost_curve(units: pd.DataFrame, groups: pd.DataFrame, targets=None, *, steps
     """Per group × target: the least cost (floors included) to reach CV ≤ target — per-indicator
     rule sets every indicator, comprehensive ones the mean. `targets` is a sequence of offsets
     below the cap (default: cap, cap − 0.05, … `steps` of them, kept above 0) or a callable
-    cap -> list of targets. One stacked plan for all targets at once."""
+    cap -> list of targets. One plan per target, all of them in one run (`_Session`): the same
+    figures as one stacked plan of every target."""
     keys = list(keys or GROUP_KEYS)
+    session = _Session(keys, min_passing, floor_ratio, tol, carry=CURVE_CARRY)
+    for piece in _curve_pieces(units, groups, keys, targets, steps, step):
+        session.add(*piece)
+    return _curve_frame(session.finish()["group_status"], keys)
+
+
+CURVE_CARRY = ("target_step", "target")
+
+
+def _curve_pieces(units, groups, keys, targets, steps, step):
+    """(units, groups with cap = the target) per target step: the groups whose
+    target is above 0 and their units, in the order of `units`."""
     offsets = [i * step for i in range(steps)] if targets is None else None
-    frames, gframes = [], []
     n_targets = steps if offsets is not None else len(targets)
+    h = group_codes(units, keys) if len(units) else np.zeros(0, dtype=np.int64)
+    n_h = int(h.max()) + 1 if len(units) else 0
+    unit_groups = units.iloc[first_rows(h, n_h)][keys].reset_index(drop=True)
     for i in range(n_targets):
         g = groups.copy()
         g["target"] = g["cap"] - offsets[i] if offsets is not None else float(targets[i])
         g["target_step"] = i
         g = g[g["target"] > 0]
-        gframes.append(g)
-        frames.append(units.assign(target_step=i))
-    stacked_groups = pd.concat(gframes, ignore_index=True)
-    stacked_groups["cap"] = stacked_groups["target"]
-    stacked_units = pd.concat(frames, ignore_index=True)
-    stacked_units = stacked_units.merge(stacked_groups[[*keys, "target_step"]], on=[*keys, "target_step"])
-    result = _Planner(stacked_units, stacked_groups, [*keys, "target_step"], min_passing, floor_ratio,
-                      tol).run()
-    st = result.group_status.merge(stacked_groups[[*keys, "target_step", "target"]], on=[*keys, "target_step"])
+        g["cap"] = g["target"]
+        held = unit_groups.merge(g[keys].assign(_held=True), on=keys, how="left")["_held"]
+        rows = held.notna().to_numpy()[h]
+        if not rows.any():
+            continue
+        yield units[rows].reset_index(drop=True), g.reset_index(drop=True)
+
+
+def _curve_frame(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The cost curve's rows from the group status of the target pieces (with target_step and target)."""
+    st = status.copy()
     st["reachable"] = st["plan_passes"].fillna(False).astype(bool)
     return st[[*keys, "target_step", "target", "cost_yuan", "reachable", "planned",
                "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(drop=True)
+
+
+def plan_by_pieces(pieces, groups: pd.DataFrame, *, min_passing: int = 6, floor_ratio: float = 0.85,
+                   tol: float = 1e-9, keys: list[str] | None = None, steps: int = 5,
+                   step: float = 0.05) -> dict[str, pd.DataFrame]:
+    """`plan` and `cost_curve` over the units of `pieces` (an iterable of unit frames, each holding
+    whole counties: a school and its levels never straddle two pieces), one piece in memory at a
+    time. The same figures as `plan` and `cost_curve` of all the pieces' units at once: every group is
+    planned on its own rows, and the one loop the groups of a run share (the greedy repair's) runs as
+    it would in one run (`_Session`). Returns unit_plan, group_plan, group_status and cost_curve."""
+    keys = list(keys or GROUP_KEYS)
+    plans = _Session(keys, min_passing, floor_ratio, tol)
+    curves = _Session(keys, min_passing, floor_ratio, tol, carry=CURVE_CARRY)
+    for units in pieces:
+        if units.empty:
+            continue
+        units = _categorical(units, [*keys, "school_id", "indicator_code"])
+        plans.add(units, groups)
+        for piece in _curve_pieces(units, groups, keys, None, steps, step):
+            curves.add(*piece)
+        del units
+    plan_frames = plans.finish()
+    curve = _curve_frame(curves.finish()["group_status"], keys)
+    return {"unit_plan": plan_frames["unit_plan"], "group_plan": plan_frames["group_plan"],
+            "group_status": plan_frames["group_status"], "cost_curve": curve}
+
+
+def _categorical(units: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`units` with its text columns among `columns` as categoricals: the planner factorizes its keys
+    in every run (a plan and one per target), and a categorical's codes are factorized at once."""
+    text = [c for c in columns if units[c].dtype == object]
+    return units.astype({c: "category" for c in text}) if text else units
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns (see `_categorical`) back to plain text."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype({c: object for c in cats}) if cats else frame
+
+
+class _Session:
+    """Pieces of one planner run, planned apart: each piece's groups are planned on their own rows,
+    so only the greedy repair's shared loop ties them (it stops at the first step where no group of
+    the run is left to repair, and re-checks every group every 20 steps while it runs). Each piece
+    runs that loop on its own to the end, noting the steps where it would have nothing to do and its
+    state at the start of each such idle stretch; `finish` finds the step where the run as one would
+    have stopped (the first step idle in every piece) and gives each piece its state at that step."""
+
+    def __init__(self, keys, min_passing, floor_ratio, tol, carry=()):
+        """`carry`: columns of each piece's groups to add to its group status."""
+        self.keys, self.carry = list(keys), list(carry)
+        self.settings = (min_passing, floor_ratio, tol)
+        self.done: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+        self.pending: list[_Planner] = []
+        self.idle = np.ones(GREEDY_STEPS, dtype=bool)
+
+    def add(self, units, groups):
+        """Plan `units` (whole counties) with the settings of `groups`."""
+        planner = _Planner(units, groups, self.keys, *self.settings)
+        planner.run(trace=True)
+        self.idle &= planner.idle
+        if planner.final_from_first_idle():  # its state is the final one wherever the run stops
+            self._keep(planner)
+        else:
+            self.pending.append(planner)
+
+    def _keep(self, planner):
+        result = planner.assemble()
+        status = result.group_status
+        if self.carry:
+            status = status.merge(planner.groups[[*self.keys, *self.carry]], on=self.keys)
+        self.done.append((result.unit_plan, result.group_plan, status))
+
+    def finish(self) -> dict[str, pd.DataFrame]:
+        """unit_plan, group_plan and group_status of every piece, each piece stopped where one run of
+        all of them would have stopped."""
+        stop = int(np.argmax(self.idle)) if self.idle.any() else GREEDY_STEPS
+        for planner in self.pending:
+            planner.restore(stop)
+            self._keep(planner)
+        self.pending = []
+        if not self.done:  # nothing planned: the frames' columns, no rows
+            return {name: pd.DataFrame(columns=[*self.keys, *columns, *(self.carry if name == "group_status" else [])])
+                    for name, columns in RESULT_COLUMNS.items()}
+        names = ("unit_plan", "group_plan", "group_status")
+        return {name: _plain(pd.concat([d[i] for d in self.done], ignore_index=True)) for i, name in enumerate(names)}
 
 
 class _Planner:
@@ -420,49 +533,95 @@ class _Planner:
         fail |= self.comp_h & (k > 0) & (mean - self.tol > self.cap_h)
         return fail, cv
 
-    def greedy(self, fail):
+    def greedy(self, fail, trace=False):
         """One indivisible unit (or 0.1 % of the county mean, for a divisible resource) where it lowers
         the CV most per yuan, for each failing group, one step at a time; a full re-check every few
-        steps (a split school's lift can make another level fail)."""
-        for step in range(GREEDY_STEPS):
-            if not fail.any():
-                return fail
-            sel = np.flatnonzero(fail[self.h])
-            g, p, h = self.g[sel], self.p[sel], self.h[sel]
-            cur = self.planned(rows=sel)
-            _, cv = self.failing(sel)
-            total = np.bincount(g, weights=p, minlength=self.n_g)
-            s1 = np.bincount(g, weights=p * cur, minlength=self.n_g)
-            s2 = np.bincount(g, weights=p * cur * cur, minlength=self.n_g)
-            mean_g = s1 / np.where(total > 0, total, 1.0)
-            mult, s, kappa = self.mult[sel], self.s[sel], self.kappa[sel]
-            step_nat = np.where(self.integer[sel], 1.0, 0.001 * mean_g[g] * p / s / mult)
-            dx = step_nat * mult * s / p
-            n1 = s1[g] + p * dx
-            n2 = s2[g] + p * ((cur + dx) ** 2 - cur * cur)
-            m = n1 / total[g]
-            new_cv = np.sqrt(np.maximum(n2 / total[g] / (m * m) - 1.0, 0.0))
-            gain = (cv[g] - new_cv) / (step_nat * kappa)
-            over_g = cv - self.tol > self.cap_h[self.h_of_g]
-            eligible = (self.comp_h[h] | over_g[g]) & (gain > 0)
-            if not eligible.any():
-                return fail
-            score = np.where(eligible, gain, -np.inf)
-            order = np.lexsort((-score, h))
-            first = order[np.r_[True, h[order][1:] != h[order][:-1]]]
-            first = first[np.isfinite(score[first])]
-            pick = sel[first]
-            add_step = np.zeros(self.n_key)
-            np.maximum.at(add_step, self.key[pick], step_nat[first])
-            self.add = self.add + add_step
-            self.own[pick] += step_nat[first]
-            self.flags[pick] |= REPAIR
-            fail = self.failing(sel)[0] & fail if step % 20 != 19 else self.failing()[0]
-        return self.failing()[0]
+        steps (a split school's lift can make another level fail). The loop stops at the first step
+        with nothing to do. With `trace` (a piece of a run, `_Session`) it goes on as the run's loop
+        would for other pieces (idle until a re-check finds a group to repair), noting in `idle`
+        the steps with nothing to do and in `snapshots` the state at the start of each idle stretch."""
+        self.idle = np.zeros(GREEDY_STEPS, dtype=bool)
+        self.snapshots = []
+        fresh = True  # `fail` is a full check of the present state
+        step = 0
+        while step < GREEDY_STEPS:
+            picked = self._greedy_step(fail) if fail.any() else None
+            if picked is None:  # nothing to do at this step
+                if not trace:
+                    return
+                if step == 0 or not self.idle[step - 1]:  # an idle stretch starts
+                    self.snapshots.append((step, self.add.copy(), self.own.copy(), self.flags.copy()))
+                if fresh:  # every later re-check finds the same: idle to the end
+                    self.idle[step:] = True
+                    return
+                recheck = step + 19 - step % 20  # the next step with a full re-check
+                self.idle[step:recheck + 1] = True
+                if recheck >= GREEDY_STEPS:
+                    return
+                fail, fresh = self.failing()[0], True
+                step = recheck + 1
+                continue
+            sel, cur_fail = picked, fail
+            if step % 20 != 19:
+                fail, fresh = self.failing(sel)[0] & cur_fail, False
+            else:
+                fail, fresh = self.failing()[0], True
+            step += 1
+
+    def _greedy_step(self, fail):
+        """One step of the greedy repair for the groups `fail`: the rows it judged (all rows of those
+        groups), or None when no group has a step that lowers its CV (nothing changed)."""
+        sel = np.flatnonzero(fail[self.h])
+        g, p, h = self.g[sel], self.p[sel], self.h[sel]
+        cur = self.planned(rows=sel)
+        _, cv = self.failing(sel)
+        total = np.bincount(g, weights=p, minlength=self.n_g)
+        s1 = np.bincount(g, weights=p * cur, minlength=self.n_g)
+        s2 = np.bincount(g, weights=p * cur * cur, minlength=self.n_g)
+        mean_g = s1 / np.where(total > 0, total, 1.0)
+        mult, s, kappa = self.mult[sel], self.s[sel], self.kappa[sel]
+        step_nat = np.where(self.integer[sel], 1.0, 0.001 * mean_g[g] * p / s / mult)
+        dx = step_nat * mult * s / p
+        n1 = s1[g] + p * dx
+        n2 = s2[g] + p * ((cur + dx) ** 2 - cur * cur)
+        m = n1 / total[g]
+        new_cv = np.sqrt(np.maximum(n2 / total[g] / (m * m) - 1.0, 0.0))
+        gain = (cv[g] - new_cv) / (step_nat * kappa)
+        over_g = cv - self.tol > self.cap_h[self.h_of_g]
+        eligible = (self.comp_h[h] | over_g[g]) & (gain > 0)
+        if not eligible.any():
+            return None
+        score = np.where(eligible, gain, -np.inf)
+        order = np.lexsort((-score, h))
+        first = order[np.r_[True, h[order][1:] != h[order][:-1]]]
+        first = first[np.isfinite(score[first])]
+        pick = sel[first]
+        add_step = np.zeros(self.n_key)
+        np.maximum.at(add_step, self.key[pick], step_nat[first])
+        self.add = self.add + add_step
+        self.own[pick] += step_nat[first]
+        self.flags[pick] |= REPAIR
+        return sel
+
+    def final_from_first_idle(self) -> bool:
+        """Whether this piece, once idle, stays idle to the end: then its present state is its state
+        at every step the run can stop at (a step idle in every piece, or the loop's end)."""
+        return not (self.idle[:-1] & ~self.idle[1:]).any()
+
+    def restore(self, stop: int) -> None:
+        """The state at the start of step `stop` (a step idle in this piece), or the present state
+        when `stop` is the loop's end."""
+        if stop >= GREEDY_STEPS or not self.snapshots:
+            return
+        _, self.add, self.own, self.flags = max((s for s in self.snapshots if s[0] <= stop), key=lambda s: s[0])
 
     # -- run ------------------------------------------------------------------------------------
-    def run(self) -> PlanResult:
+    def run(self, trace: bool = False) -> PlanResult | None:
+        """The plan (assembled), or with `trace` only the state and the greedy loop's trace
+        (`assemble` follows, after `restore`)."""
         self._setup()
+        self.idle = np.ones(GREEDY_STEPS, dtype=bool)
+        self.snapshots = []
         n = len(self.rows)
         self.add = np.zeros(self.n_key)
         self.own = np.zeros(n)
@@ -487,12 +646,12 @@ class _Planner:
                 self.request(self.coefficient_targets(self.planned(), fail), REPAIR)
             else:
                 fail, _ = self.failing()
-            self.greedy(fail)
+            self.greedy(fail, trace)
         else:
             self.floor_add = self.add.copy()
         for h in np.flatnonzero(zero_mean):
             self.reasons[self.h_to_global[h]] = "weighted mean is 0 after the floors: the CV is undefined"
-        return self.assemble()
+        return None if trace else self.assemble()
 
     # -- results --------------------------------------------------------------------------------
     def assemble(self) -> PlanResult:

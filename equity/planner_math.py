@@ -104,12 +104,18 @@ def water_levels(g: np.ndarray, p: np.ndarray, x0: np.ndarray, target: np.ndarra
         lo = sg.xs[r].copy()
         hi = sg.xs[r + 1].copy()
         t = tsq[inside]
+        # each bracket is halved until it has converged itself (not until all have): a group's level
+        # does not depend on which other groups are bisected with it
+        active = np.arange(len(r))
         for _ in range(BISECTION_STEPS):
-            mid = 0.5 * (lo + hi)
-            good = sg.cv_sq_at(r, mid) <= t
-            hi = np.where(good, mid, hi)
-            lo = np.where(good, lo, mid)
-            if np.all(hi - lo <= 1e-15 * np.maximum(np.abs(hi), 1.0)):
+            ra, la, ha = r[active], lo[active], hi[active]
+            mid = 0.5 * (la + ha)
+            good = sg.cv_sq_at(ra, mid) <= t[active]
+            ha = np.where(good, mid, ha)
+            la = np.where(good, la, mid)
+            hi[active], lo[active] = ha, la
+            active = active[~(ha - la <= 1e-15 * np.maximum(np.abs(ha), 1.0))]
+            if not len(active):
                 break
         level[inside] = hi
     return level

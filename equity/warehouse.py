@@ -76,11 +76,13 @@ def _concat(frames: list[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 
-def _read(con: duckdb.DuckDBPyConnection, query: str, year_column: str, years: list[int] | None) -> pd.DataFrame:
+def _read(con: duckdb.DuckDBPyConnection, query: str, year_column: str, years: list[int] | None,
+          params: dict | None = None) -> pd.DataFrame:
     """`query` over `years` (None: every year): {where} in it becomes the filter on `year_column`."""
     if years is None:
-        return con.execute(query.format(where="true")).df()
-    return con.execute(query.format(where=f"list_contains($years, {year_column})"), {"years": years}).df()
+        return con.execute(query.format(where="true"), params or None).df()
+    return con.execute(query.format(where=f"list_contains($years, {year_column})"),
+                       {"years": years, **(params or {})}).df()
 
 
 def _replace_years(con: duckdb.DuckDBPyConnection, table: str, years: list[int] | None, rows: pd.DataFrame) -> None:
@@ -197,19 +199,43 @@ def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, mi
 
 def _roadmap_of(con: duckdb.DuckDBPyConnection, years: list[int], *, min_passing: int,
                 floor_ratio: float) -> dict[str, pd.DataFrame]:
-    from equity.planner import cost_curve, plan
+    """The plan tables of `years`, planned a few hundred counties at a time (`plan_by_pieces`: the
+    same figures as one plan of them all; at national scale one plan and its cost curve of every
+    county at once held ~16 GB)."""
+    from equity.planner import plan_by_pieces
 
-    units = _read(con, PLAN_UNITS_QUERY, "i.year", years)
     groups = _read(con, PLAN_GROUPS_QUERY, "i.year", years)
-    result = plan(units, groups, min_passing=min_passing, floor_ratio=floor_ratio)
-    curve = cost_curve(units, groups, min_passing=min_passing, floor_ratio=floor_ratio)
+    pieces = (_read(con, PLAN_UNITS_QUERY.replace("{where}", "{where} and i.county_code between $lo and $hi"),
+                    "i.year", years, {"lo": lo, "hi": hi})
+              for lo, hi in _county_ranges(con, years))
+    result = plan_by_pieces(pieces, groups, min_passing=min_passing, floor_ratio=floor_ratio)
     tables = {
-        "plan_unit_additions": result.unit_plan,
-        "plan_county_indicators": result.group_plan,
-        "plan_county_levels": result.group_status,
-        "plan_cost_curve": curve,
+        "plan_unit_additions": result["unit_plan"],
+        "plan_county_indicators": result["group_plan"],
+        "plan_county_levels": result["group_status"],
+        "plan_cost_curve": result["cost_curve"],
     }
     for name, frame in tables.items():
         tables[name] = _typed(frame, PLAN_SCHEMAS[name])
         _replace_years(con, name, years, tables[name])
     return tables
+
+
+PIECE_ROWS = 500_000  # unit rows planned at once (a piece holds whole counties; one county may exceed it)
+
+
+def _county_ranges(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[tuple[str, str]]:
+    """Consecutive ranges of county codes holding about PIECE_ROWS planned unit rows each."""
+    query = ("select i.county_code, count(*) from int_school_unit_indicators i where i.students > 0 and {where} "
+             "group by 1 order by 1")
+    counts = _read(con, query, "i.year", years)
+    ranges, first, rows = [], None, 0
+    for code, n in counts.itertuples(index=False):
+        first = code if first is None else first
+        rows += n
+        if rows >= PIECE_ROWS:
+            ranges.append((first, code))
+            first, rows = None, 0
+    if first is not None:
+        ranges.append((first, code))
+    return ranges
