@@ -1,6 +1,6 @@
 """Ingestion of one year's feeds, feed by feed: read + validate + load, wall time and peak RSS.
 
-    python -m benchmarks.ingestion <landing> [--year 2024] [--profile FEED]
+    python -m benchmarks.ingestion <landing> [--year 2024] [--profile FEED] [--json OUT]
 
 Runs `ingestion.load.ingest_feed`'s three phases (read_feed_file, validate_feed, write_feed + flags)
 for every delivered feed in load order, on a fresh warehouse in a temporary directory, in this process.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import tempfile
 import threading
 import time
@@ -128,8 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("landing", type=Path)
     p.add_argument("--year", type=int, default=2024)
     p.add_argument("--profile", default=None, help="cProfile this feed's validation")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args(argv)
-    print_ingestion(bench_ingestion(args.landing, args.year, args.profile))
+    res = bench_ingestion(args.landing, args.year, args.profile)
+    print_ingestion(res)
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
