@@ -108,11 +108,18 @@ def _strip_sql(x: str) -> str:
     ws = "'" + _WS.replace("'", "''") + "'"
     return f"CASE WHEN regexp_matches({x}, '^{_WS_CLASS}|{_WS_CLASS}$') THEN trim({x}, {ws}) ELSE {x} END"
 
+
 # Cast in SQL: digits with an optional '+' and at most 6 decimals (no sign, exponent, separator,
-# space): read the same by DuckDB and pandas. A leading '-' is left to pandas (-0 stays -0.0 there).
+# space), 15 characters at most: read the same by DuckDB and pandas. pandas' parser is not correctly
+# rounded beyond 15 significant digits (e.g. '36082395817902.123082'); a leading '-' is left to pandas
+# too (-0 stays -0.0 there).
 _PLAIN_NUMBER = r"\+?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})"
-_PLAIN_INT = r"\+?\d{1,15}"  # what pandas reads as an integer (decides how `got …` prints the value)
-_BOUND_RULES = ("negative", "not_positive")
+
+
+def _plain_number_sql(x: str) -> str:
+    return f"(strlen({x}) <= 15 AND regexp_full_match({x}, {_lit(_PLAIN_NUMBER)}))"
+
+
 
 
 def _lit(text: object) -> str:
@@ -210,7 +217,7 @@ class _FeedSql:
         for i, c in enumerate(self.present):
             r = f"r{i}"
             if c.kind in ("int", "num"):
-                where = f"{r} IS NOT NULL AND NOT regexp_full_match({r}, {_lit(_PLAIN_NUMBER)})"
+                where = f"{r} IS NOT NULL AND NOT {_plain_number_sql(r)}"
             elif c.kind in ("bool", "enum"):
                 where = f"{r} IS NOT NULL"
             elif c.pattern:
@@ -246,7 +253,7 @@ class _FeedSql:
                 joins.append(f"LEFT JOIN {m} ON {m}.raw = {r}")
             helpers.append(f"{r} AS h{i}_raw")
             if c.kind in ("int", "num"):
-                plain = f"coalesce(regexp_full_match({r}, {_lit(_PLAIN_NUMBER)}), false)"
+                plain = f"coalesce({_plain_number_sql(r)}, false)"
                 helpers.append(f"({r} IS NULL OR {'coalesce(' + m + '.blank, false)' if has_m else 'false'})"
                                f" AS h{i}_blank")
                 helpers.append(f"CASE WHEN {plain} THEN CAST({r} AS DOUBLE)"
@@ -544,7 +551,9 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     county = typed.pop("_county_code").astype(object)
     typed["_quarantined"] = quarantined
     text_cells = raw[data_cols] if all_text else raw[data_cols].astype(str)  # astype(str): the same cells
-    typed["_row_hash"] = _hex(pd.util.hash_pandas_object(text_cells, index=False).to_numpy())
+    # categorize=False: the same hashes for text cells (pandas documents it as a speed option), faster when
+    # most values are distinct
+    typed["_row_hash"] = _hex(pd.util.hash_pandas_object(text_cells, index=False, categorize=False).to_numpy())
     typed["_delivered"] = delivered_json
     typed["_county_code"] = county
 

@@ -29,6 +29,22 @@ def _run(fn, delivered: DeliveredFeed, ref):
         pd.testing.assert_frame_equal(delivered.frame, frame, obj="the delivered frame (left untouched)")
 
 
+def _exact(v: object) -> str:
+    """A value as compared: missing is missing (None, NaN, NA: all NULL in DuckDB), anything else by its
+    repr, to the last bit of a float (assert_frame_equal's check_exact does not hold for Float64 arrays)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return "<missing>"
+    return repr(v.item() if hasattr(v, "item") else v)
+
+
+def _assert_same_values(new: pd.DataFrame, old: pd.DataFrame, where: str) -> None:
+    for c in old.columns:
+        a, b = [_exact(v) for v in new[c].tolist()], [_exact(v) for v in old[c].tolist()]
+        if a != b:
+            i = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+            raise AssertionError(f"{where}, column {c}, row {i}: SQL {a[i]}, reference {b[i]}")
+
+
 def assert_equivalent(delivered: DeliveredFeed, ref=None) -> validate.ValidatedFeed | FeedFileError:
     """Both implementations on one delivered feed; the SQL one's result."""
     new = _run(_SQL_VALIDATE_FEED, delivered, ref)
@@ -40,6 +56,8 @@ def assert_equivalent(delivered: DeliveredFeed, ref=None) -> validate.ValidatedF
         return new
     pd.testing.assert_frame_equal(new.typed, old.typed, check_exact=True, obj=f"{where} typed")
     pd.testing.assert_frame_equal(new.violations, old.violations, check_exact=True, obj=f"{where} violations")
+    _assert_same_values(new.typed, old.typed, f"{where} typed")
+    _assert_same_values(new.violations, old.violations, f"{where} violations")
     assert new.notes == old.notes, where
     return new
 
