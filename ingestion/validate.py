@@ -401,11 +401,12 @@ class _FeedSql:
                      "parent_school_id", "parent_not_found",
                      "'parent school ' || parent_school_id || "
                      "' is not a primary/一贯制 school of the same county in this feed'",
-                     source="t LEFT JOIN (SELECT school_id AS p_id, arg_min(school_type, _pos) AS p_type, "
-                            "arg_min(county_code, _pos) AS p_county FROM t WHERE school_id IS NOT NULL "
+                     source="t LEFT JOIN (SELECT school_id AS p_id, arg_min_null(school_type, _pos) AS p_type, "
+                            "arg_min_null(county_code, _pos) AS p_county FROM t WHERE school_id IS NOT NULL "
                             "GROUP BY school_id) p ON p.p_id = t.parent_school_id")
         if feed in SCHOOL_CHILD_FEEDS and len(ref.county_by_school):
-            self.add("school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM ref_county)", "school_id",
+            self.add("school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM ref_county "
+                     "WHERE school_id IS NOT NULL)", "school_id",
                      "orphan_school_id", "'school_id ' || school_id || ' is not in the schools feed'")
             if "stage" in self.index or "stage" in [c.name for c in spec.all_columns]:
                 pairs = ", ".join(f"({_lit(ty)}, {_lit(st)}, {k})" for ty, stages in STAGES_BY_TYPE.items()
