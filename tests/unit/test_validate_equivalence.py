@@ -67,10 +67,10 @@ def _check_year(landing: Path, year: int, ext: str) -> dict[str, int]:
     return counts
 
 
-def _faulty_year() -> dict[str, pd.DataFrame]:
+def _faulty_year(counties: int = 4, seed: int = 3) -> dict[str, pd.DataFrame]:
     """A synthetic year with the integration fault matrix's faults and the odd cells counties deliver."""
-    f = {k: v.astype(object).where(v.notna(), "").astype(str) for k, v in build_feeds(counties=4, year=2024,
-                                                                                         seed=3).items()}
+    f = {k: v.astype(object).where(v.notna(), "").astype(str)
+         for k, v in build_feeds(counties=counties, year=2024, seed=seed).items()}
     s, e, t, fa, fi = f["schools"], f["enrollment"], f["teachers"], f["facilities"], f["finance"]
     prim = s.index[s["school_type"] == "小学"]
     nine = s.loc[s["school_type"] == "九年一贯制学校", "school_id"]
