@@ -7,6 +7,8 @@
 1. Synthetic national feeds (2850 county units ≈ 190k schools + 52k teaching points; seed 0), generated
    once into bench_cache/feeds/seed<S>-counties<N>/<year>/ and reused (regenerated when the
    generator -- synthetic/, the contract, or the rules it reads from the seeds and dbt vars -- changes).
+1b. Ingestion alone (benchmarks/ingestion.py in a child process): read + validate + load of each feed of
+   the year on a fresh warehouse, wall time and peak RSS per feed.
 2. One year end to end through the real pipeline (`orchestration.runner.run_year`, i.e. the Dagster job
    `junheng_year` in-process) in a child process, on a fresh warehouse; wall time per stage from the
    run's Dagster step events, and peak RSS (see `RssSampler` and benchmarks/pipeline_run.py).
@@ -509,6 +511,21 @@ def code_location_load(runs: int) -> dict:
 # ----------------------------------------------------------------------------------------------------------
 
 
+def bench_ingestion_child(landing: Path, year: int) -> dict:
+    """benchmarks/ingestion.py in a child process: read + validate + load of each feed, on its own."""
+    out = CACHE / "results" / f"ingestion-{os.getpid()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.ingestion", str(landing), "--year", str(year),
+                           "--json", str(out)], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+    for line in proc.stdout.splitlines():
+        say(line)
+    res = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink()
+    return res
+
+
 def run_fixed_seconds(e2e_seconds: float) -> float:
     """The part of a run that does not grow with size (interpreter, imports, dbt start-ups, GX import,
     per-step overhead): ≈ 28 s on a quiet machine (one-year runs at 1150 and 2850 units), ≈ 65 s on a
@@ -639,6 +656,11 @@ def main(argv: list[str] | None = None) -> int:
     say(f"  {landing}/{args.year}: " + ("cached" if took[args.year] is None
                                           else f"generated in {took[args.year]:.1f} s"))
 
+    # 1b. ingestion alone
+    say(f"\n1b. Ingestion of {args.year} feed by feed (read + validate + load; benchmarks/ingestion.py, a child process)")
+    ingestion = guarded(lambda: bench_ingestion_child(landing, args.year))
+    results["ingestion"] = ingestion
+
     # 2. one year end to end
     say(f"\n2. One year ({args.year}) end to end, {repeat} run(s)")
     e2e = []
@@ -749,6 +771,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("lower bound = published (|Δcv| < 1e-6)", f"{lb['check']['max_abs_diff_cv']:.1e}", "agree",
                      verdict(lb["check"]["agree"])))
     rows.append(("code-location load (import definitions)", fmt_s(load["median"]), "", ""))
+    if ingestion:
+        validate_s = sum(f["validate"] for f in ingestion["feeds"].values())
+        rows.append(("ingestion of a year, read+validate+load", fmt_s(ingestion["total"]), "", ""))
+        rows.append(("  of which typing and row rules", fmt_s(validate_s), "", ""))
     eq, pl = results.get("equity_measures"), results.get("planner")
     if eq:
         rows.append(("equity measures, national year", fmt_s(eq["seconds"]), "< 2 s", verdict(eq["seconds"] < 2)))

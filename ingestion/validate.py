@@ -1,9 +1,13 @@
 """Enforce the feed contract on a delivered feed: coerce types, apply the row rules.
 
 A row that breaks a rule is kept (raw) and quarantined with the rule, column and a message; a
-column that is wrong as a whole (not one value of it parses) fails the file. Vectorised with
-pandas: rules are masks over the whole frame, never a Python loop per row.
+column that is wrong as a whole (not one value of it parses) fails the file. The typing and the rules
+run in DuckDB, one SQL pass per feed over the delivered text (see `_FeedSql`); Python judges only
+distinct spellings, never rows.
 """
+
+# ruff: noqa: S608 -- SQL text here is built from contract names and constants only; delivered values
+# reach DuckDB as registered Arrow tables, never as SQL text.
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.contract import (
     AREA_COLUMNS_CHECKED,
@@ -77,168 +84,416 @@ def _nfkc(s: pd.Series) -> pd.Series:
     return out
 
 
-def _by_value(text: pd.Series, fn) -> pd.Series:
-    """fn over each distinct value once (enumerations and flags repeat a handful of spellings)."""
-    return text.map({v: fn(v) for v in text.unique()})
+# --------------------------------------------------------------------------------------------------
+# The typing and the row rules: one DuckDB pass over the delivered text (SQL), Python only for the
+# handful of distinct spellings SQL cannot judge exactly as the contract does (below).
+#
+# A cell's text reaches DuckDB as delivered (VARCHAR), with its position in the file (`_pos`) and its
+# row number. Typing happens in SQL; Python sees *distinct values*, never rows, where the contract's
+# rules are Python's own: NFKC normalisation (full-width digits and letters), `str.strip`'s idea of
+# whitespace, `normalize_header` for enumerations and flags, and pandas' number grammar for anything
+# that is not a plain number. A national feed delivers plain numbers (`_PLAIN_NUMBER`): they are cast
+# in SQL; the odd spellings (full-width digits, thousands separators, signs, exponents, text) are few
+# and resolved by the reference rules in Python, through a small mapping table joined back.
+# The old row-by-row pandas implementation is ingestion/validate_reference.py; the equivalence test
+# (tests/unit/test_validate_equivalence.py) holds the two to the same typed frame and violations.
+
+_WS = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())  # what str.strip() strips
+_WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WS) + "]"  # as an RE2 character class
 
 
-class _Violations:
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, mask: pd.Series, column: str | None, rule: str, message: str | pd.Series) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        part = pd.DataFrame({
-            "_row_number": self.frame.loc[mask, "_row_number"].to_numpy(),
-            "column_name": column,
-            "rule": rule,
-            "message": message[mask].to_numpy() if isinstance(message, pd.Series) else message,
-        })
-        self.parts.append(part)
-
-    def result(self) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame(columns=VIOLATION_COLUMNS)
-        return pd.concat(self.parts, ignore_index=True)
+def _strip_sql(x: str) -> str:
+    """`x.strip()` in SQL: trim with a character set is slow, so only cells that start or end with
+    whitespace are trimmed."""
+    ws = "'" + _WS.replace("'", "''") + "'"
+    return f"CASE WHEN regexp_matches({x}, '^{_WS_CLASS}|{_WS_CLASS}$') THEN trim({x}, {ws}) ELSE {x} END"
 
 
-def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Series:
-    blank = text.isna() | (text.astype(str).str.strip() == "")
-    if col.required:
-        v.add(blank, col.name, "required", f"{col.name} ({col.zh}) is blank")
-    if col.kind in ("int", "num"):
-        # plain numbers parse as they are (C speed); only the rest is normalised (full-width digits,
-        # thousands separators, spaces) and parsed again — the same values either way
-        values = pd.to_numeric(text.where(~blank), errors="coerce")
-        retry = ~blank & values.isna()
-        if retry.any():
-            cleaned = _nfkc(text[retry].astype(str)).str.replace(",", "", regex=False)
-            values = values.astype("float64")
-            values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-        bad = ~blank & values.isna()
-        if bad.any() and bad.sum() == (~blank).sum():
-            rows = text.index[bad][:5]
-            raise FeedFileError(path, "wrong_type", f"no value of column '{col.name}' is a number "
-                                f"(e.g. {text.loc[rows[0]]!r})", column=col.name, rows=[int(r) for r in rows])
-        v.add(bad, col.name, "not_a_number", "'" + text.astype(str) + "' is not a number")
-        if col.kind == "int":
-            frac = values.notna() & (values % 1 != 0)
-            v.add(frac, col.name, "not_an_integer", "'" + text.astype(str) + "' is not a whole number")
-        if col.min_value is not None:
-            low = values <= col.min_value if col.min_exclusive else values < col.min_value
-            rule = "not_positive" if col.min_exclusive else "negative"
-            v.add(low, col.name, rule, f"{col.name} must be {'>' if col.min_exclusive else '≥'} {col.min_value:g}, got "
-                  + values.astype(str))
-        if col.kind == "int":
-            # a fractional count is quarantined above; keep it out of the integer column
-            return values.where(values.isna() | (values % 1 == 0)).round().astype("Int64")
-        return values.astype("Float64")
+# Cast in SQL: digits with an optional '+' and at most 6 decimals (no sign, exponent, separator,
+# space), 15 characters at most: read the same by DuckDB and pandas. pandas' parser is not correctly
+# rounded beyond 15 significant digits (e.g. '36082395817902.123082'); a leading '-' is left to pandas
+# too (-0 stays -0.0 there).
+_PLAIN_NUMBER = r"\+?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})"
+
+
+def _plain_number_sql(x: str) -> str:
+    return f"(strlen({x}) <= 15 AND regexp_full_match({x}, {_lit(_PLAIN_NUMBER)}))"
+
+
+
+
+def _lit(text: object) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text_array(s: pd.Series) -> pa.Array:
+    return _text_array_exact(s)[0]
+
+
+def _text_array_exact(s: pd.Series) -> tuple[pa.Array, bool]:
+    """The cells as an Arrow string array (missing → null), and whether every cell was a str already."""
+    values = s.to_numpy(dtype=object)
+    try:
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+        return array, array.null_count == 0
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a frame built by hand with non-text cells
+        return pa.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values],
+                        type=pa.string()), False
+
+
+def _number_spellings(values: list[str]) -> pa.Table:
+    """Distinct odd spellings of a numeric column → (blank, value, read as an integer): the reference
+    rules exactly (pandas to_numeric, then NFKC without thousands separators)."""
+    s = pd.Series(values, dtype=object)
+    blank = (s.str.strip() == "").to_numpy()
+    first = pd.to_numeric(s.where(~blank), errors="coerce").astype("float64")
+    retry = ~blank & first.isna().to_numpy()
+    value = first.copy()
+    if retry.any():
+        cleaned = _nfkc(s[retry].astype(str)).str.replace(",", "", regex=False)
+        value[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    first_int = [bool(ok) and pd.to_numeric(pd.Series([v], dtype=object)).dtype.kind in "iu"
+                 for v, ok in zip(values, first.notna(), strict=True)]
+    value = value.where(value.notna(), None)
+    return pa.table({"raw": pa.array(values, type=pa.string()), "blank": pa.array(blank, type=pa.bool_()),
+                     "v": pa.array(value.to_numpy(dtype=object), type=pa.float64(), from_pandas=True),
+                     "first_int": pa.array(first_int, type=pa.bool_())})
+
+
+def _pattern_spellings(values: list[str], pattern: str) -> pa.Table:
+    """Distinct non-ASCII spellings of a text column with a format → (blank, NFKC value, bad format)."""
+    s = pd.Series(values, dtype=object)
+    out = _nfkc(s.str.strip())
+    blank = (s.str.strip() == "").to_numpy()
+    pat = re.compile(pattern)
+    bad = [not b and not pat.fullmatch(v) for v, b in zip(out, blank, strict=True)]
+    return pa.table({"raw": pa.array(values, type=pa.string()), "blank": pa.array(blank, type=pa.bool_()),
+                     "clean": pa.array(out.to_numpy(dtype=object), type=pa.string()),
+                     "bad": pa.array(bad, type=pa.bool_())})
+
+
+def _enum_spellings(values: list[str], col: Column) -> pa.Table:
+    """Distinct spellings of an enumeration or a flag → (blank, canonical code or true/false)."""
+    blank = [v.strip() == "" for v in values]
     if col.kind == "bool":
-        norm = _by_value(text.astype(str), normalize_header)
-        out = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        out[norm.isin(TRUE_VALUES)] = True
-        out[norm.isin(FALSE_VALUES)] = False
-        bad = ~blank & out.isna()
-        v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str) + "' is not one of 1/0, true/false, 是/否, Y/N")
-        return out
-    if col.kind == "enum":
+        norm = [normalize_header(v) for v in values]
+        code = pa.array([True if n in TRUE_VALUES else False if n in FALSE_VALUES else None for n in norm],
+                        type=pa.bool_())
+    else:
         mapping = enum_map(enum_spellings(col.name, col.values))
-        out = _by_value(text.astype(str), lambda v: mapping.get(normalize_header(v)))
-        bad = ~blank & out.isna()
-        v.add(bad, col.name, "invalid_value",
-              "'" + text.astype(str) + f"' is not an accepted {col.name}")
-        return out.where(~blank, None).astype(object)
-    # text
-    out = text.astype(str).str.strip()
-    if col.pattern:
-        out = _nfkc(out)
-        pat = re.compile(col.pattern)
-        bad = ~blank & ~out.map(lambda s: bool(pat.fullmatch(s)))
-        v.add(bad, col.name, "format", "'" + out + f"' does not match the format {col.pattern}")
-    return out.where(~blank, None).astype(object)
+        code = pa.array([mapping.get(normalize_header(v)) for v in values], type=pa.string())
+    return pa.table({"raw": pa.array(values, type=pa.string()), "blank": pa.array(blank, type=pa.bool_()),
+                     "code": code})
 
 
-def _row_rules(feed: str, t: pd.DataFrame, v: _Violations, ref: SchoolsReference) -> None:
-    spec = FEED_SPECS[feed]
-    key_ok = pd.concat([t[k].notna() for k in spec.key], axis=1).all(axis=1)
-    dup = key_ok & t.duplicated(list(spec.key), keep=False)
-    v.add(dup, "+".join(spec.key), "duplicate_key",
-          f"{'+'.join(spec.key)} appears more than once in the file; every copy is held back")
+class _FeedSql:
+    """The SQL of one feed: typed table `t` (helpers h<i>_* per delivered contract column), then the
+    violations as one UNION ALL ordered as the rules are listed (part, then file order)."""
 
-    if feed == "teachers":
-        parts = t["qual_postgraduate"] + t["qual_bachelor"] + t["qual_associate"] + t["qual_below_associate"]
-        v.add(parts != t["full_time_teachers"], "qual_*", "qualification_parts_sum",
-              "qualification counts add up to " + parts.astype(str) + ", not full_time_teachers "
-              + t["full_time_teachers"].astype(str))
-        subject = t["pe_teachers"].fillna(0) + t["music_teachers"].fillna(0) + t["art_teachers"].fillna(0)
-        v.add(subject > t["full_time_teachers"], "pe_teachers+music_teachers+art_teachers",
-              "subject_teachers_exceed_total", "PE + music + art teachers exceed full_time_teachers")
-        for c in ("title_intermediate_plus", "backbone_teachers", "certified_teachers", "training_360h_completed"):
-            v.add(t[c] > t["full_time_teachers"], c, "exceeds_full_time_teachers",
-                  f"{c} exceeds full_time_teachers")
-    if feed == "enrollment":
-        v.add(t["classes_over_45"] > t["classes"], "classes_over_45", "class_counts_inconsistent",
-              "classes_over_45 exceeds classes")
-        v.add(t["classes_over_50"] > t["classes_over_45"], "classes_over_50", "class_counts_inconsistent",
-              "classes_over_50 exceeds classes_over_45")
-        v.add((t["students"] > 0) & (t["classes"] == 0), "classes", "no_classes",
-              "students are enrolled but classes is 0")
-        for c in ("entrants", "final_grade_students", "migrant_students"):
-            v.add(t[c] > t["students"], c, "exceeds_students", f"{c} exceeds students")
-    if feed == "facilities":
-        # Indoor sports rooms are part of the teaching & auxiliary floor area (R4 subtracts them).
-        v.add(t["indoor_sports_area_m2"] > t["teaching_aux_area_m2"], "indoor_sports_area_m2", "part_exceeds_total",
-              "indoor_sports_area_m2 exceeds teaching_aux_area_m2, of which it is a part")
-    if feed == "schools":
-        tp = t["school_type"] == "teaching_point"
-        v.add(tp & t["parent_school_id"].isna(), "parent_school_id", "teaching_point_without_parent",
-              "a teaching point (教学点) must name its parent school")
-        parents = t.drop_duplicates("school_id").set_index("school_id")
-        p_type = t["parent_school_id"].map(parents["school_type"])
-        p_county = t["parent_school_id"].map(parents["county_code"])
-        has_parent = tp & t["parent_school_id"].notna()
-        ok_parent = p_type.isin(["primary", "nine_year", "twelve_year"]) & (p_county == t["county_code"])
-        v.add(has_parent & ~ok_parent, "parent_school_id", "parent_not_found",
-              "parent school " + t["parent_school_id"].astype(str)
-              + " is not a primary/一贯制 school of the same county in this feed")
-    if feed in SCHOOL_CHILD_FEEDS and len(ref.county_by_school):
-        known = t["school_id"].isin(ref.county_by_school.index)
-        v.add(t["school_id"].notna() & ~known, "school_id", "orphan_school_id",
-              "school_id " + t["school_id"].astype(str) + " is not in the schools feed")
-        if "stage" in t.columns:
-            stype = t["school_id"].map(ref.type_by_school)
-            pairs = pd.MultiIndex.from_tuples([(ty, st) for ty, stages in STAGES_BY_TYPE.items() for st in stages])
-            unknown = t["stage"].isna() | stype.isna()
-            allowed = unknown | pd.MultiIndex.from_arrays([stype, t["stage"]]).isin(pairs)
-            v.add(~allowed, "stage", "stage_for_type",
-                  "stage " + t["stage"].astype(str) + " is impossible for a school of type " + stype.astype(str))
-            _stage_missing(t, stype, v)
-    if feed in COUNTY_FEEDS and len(ref.county_by_school):
-        known_county = t["county_code"].isin(set(ref.county_by_school.dropna()))
-        v.add(t["county_code"].notna() & ~known_county, "county_code", "unknown_county",
-              "county_code " + t["county_code"].astype(str) + " is not a county of the schools feed")
+    def __init__(self, con: duckdb.DuckDBPyConnection, delivered: DeliveredFeed, ref: SchoolsReference,
+                 cells: dict[str, pa.Array]):
+        self.con, self.delivered, self.ref = con, delivered, ref
+        self.feed = delivered.feed
+        self.spec = FEED_SPECS[self.feed]
+        raw = delivered.frame
+        self.present = [c for c in self.spec.all_columns if c.name in raw.columns]
+        self.index = {c.name: i for i, c in enumerate(self.present)}
+        con.register("d", pa.table({
+            "_pos": pa.array(np.arange(len(raw), dtype=np.int64)),
+            "_row_number": pa.array(raw["_row_number"].to_numpy(dtype=np.int64)),
+            **{f"r{i}": cells[c.name] for i, c in enumerate(self.present)},
+            **{f"c{j}": array for j, array in enumerate(cells.values())},  # every delivered column, for _delivered
+        }))
+        self.parts: list[str] = []
+
+    # -- typing ------------------------------------------------------------------------------------
+    def _spellings(self) -> dict[int, pa.Table]:
+        """The distinct values Python judges, per column, in one query."""
+        selects = []
+        for i, c in enumerate(self.present):
+            r = f"r{i}"
+            if c.kind in ("int", "num"):
+                where = f"{r} IS NOT NULL AND NOT {_plain_number_sql(r)}"
+            elif c.kind in ("bool", "enum"):
+                where = f"{r} IS NOT NULL"
+            elif c.pattern:
+                where = f"{r} IS NOT NULL AND strlen({r}) <> length({r})"
+            else:
+                continue
+            selects.append(f"SELECT DISTINCT {i} AS col, {r} AS raw FROM d WHERE {where}")
+        if not selects:
+            return {}
+        found = self.con.sql(" UNION ALL ".join(selects)).to_arrow_table().to_pydict()
+        by_col: dict[int, list[str]] = {}
+        for i, v in zip(found["col"], found["raw"], strict=True):
+            by_col.setdefault(i, []).append(v)
+        tables = {}
+        for i, values in by_col.items():
+            c = self.present[i]
+            if c.kind in ("int", "num"):
+                tables[i] = _number_spellings(values)
+            elif c.kind in ("bool", "enum"):
+                tables[i] = _enum_spellings(values, c)
+            else:
+                tables[i] = _pattern_spellings(values, c.pattern)
+        return tables
+
+    def build_typed(self) -> None:
+        tables = self._spellings()
+        helpers, joins, typed = ["d._pos", "d._row_number"], [], []
+        for i, c in enumerate(self.present):
+            r, m = f"d.r{i}", f"m{i}"
+            has_m = i in tables
+            if has_m:
+                self.con.register(m, tables[i])
+                joins.append(f"LEFT JOIN {m} ON {m}.raw = {r}")
+            helpers.append(f"{r} AS h{i}_raw")
+            if c.kind in ("int", "num"):
+                plain = f"coalesce({_plain_number_sql(r)}, false)"
+                helpers.append(f"({r} IS NULL OR {'coalesce(' + m + '.blank, false)' if has_m else 'false'})"
+                               f" AS h{i}_blank")
+                helpers.append(f"CASE WHEN {plain} THEN CAST({r} AS DOUBLE)"
+                               f"{' ELSE ' + m + '.v' if has_m else ''} END AS h{i}_v")
+                helpers.append(f"CASE WHEN {plain} THEN NOT contains({r}, '.')"
+                               f" ELSE {'coalesce(' + m + '.first_int, false)' if has_m else 'false'} END"
+                               f" AS h{i}_first_int")
+                if c.kind == "int":
+                    typed.append(f"CASE WHEN h{i}_v = trunc(h{i}_v) AND NOT isinf(h{i}_v) "
+                                 f"THEN CAST(h{i}_v AS BIGINT) END AS {_ident(c.name)}")
+                else:
+                    typed.append(f"h{i}_v AS {_ident(c.name)}")
+            elif c.kind in ("bool", "enum"):
+                helpers.append(f"({r} IS NULL OR coalesce({m}.blank, false)) AS h{i}_blank")
+                helpers.append(f"{m}.code AS h{i}_code")
+                typed.append(f"CASE WHEN NOT h{i}_blank THEN h{i}_code END AS {_ident(c.name)}")
+            elif c.pattern:
+                asc = f"(strlen({r}) = length({r}))"
+                trimmed = f"d.s{i}"
+                helpers.append(f"({r} IS NULL OR CASE WHEN {asc} THEN {trimmed} = '' ELSE coalesce({m}.blank, false)"
+                               f" END) AS h{i}_blank" if has_m else f"({r} IS NULL OR {trimmed} = '') AS h{i}_blank")
+                helpers.append(f"CASE WHEN {asc} THEN {trimmed}{' ELSE ' + m + '.clean' if has_m else ''} END"
+                               f" AS h{i}_clean")
+                helpers.append(f"CASE WHEN {asc} THEN NOT regexp_full_match({trimmed}, {_lit(c.pattern)})"
+                               f"{' ELSE ' + m + '.bad' if has_m else ''} END AS h{i}_bad_format")
+                typed.append(f"CASE WHEN NOT h{i}_blank THEN h{i}_clean END AS {_ident(c.name)}")
+            else:
+                helpers.append(f"d.s{i} AS h{i}_clean")
+                helpers.append(f"({r} IS NULL OR h{i}_clean = '') AS h{i}_blank")
+                typed.append(f"CASE WHEN NOT h{i}_blank THEN h{i}_clean END AS {_ident(c.name)}")
+        for c in self.spec.all_columns:  # a contract column the file lacks: unknown (NULL) everywhere
+            if c.name not in self.index:
+                typed.append(f"CAST(NULL AS {c.sql_type}) AS {_ident(c.name)}")
+        stripped = [f"{_strip_sql(f'r{i}')} AS s{i}" for i, c in enumerate(self.present) if c.kind == "text"]
+        source = f"(SELECT *, {', '.join(stripped)} FROM d) d" if stripped else "d"
+        self.con.execute(f"CREATE TEMP TABLE t AS SELECT *, {', '.join(typed)} FROM "
+                         f"(SELECT {', '.join(helpers)} FROM {source} {' '.join(joins)})")
+
+    def column_stats(self) -> dict[str, tuple[int, int, bool]]:
+        """Numeric column → (non-blank cells, cells that are no number, pandas would read it as integers)."""
+        nums = [(i, c) for i, c in enumerate(self.present) if c.kind in ("int", "num")]
+        if not nums:
+            return {}
+        exprs = []
+        for i, _ in nums:
+            exprs += [f"count(*) FILTER (NOT h{i}_blank)", f"count(*) FILTER (NOT h{i}_blank AND h{i}_v IS NULL)",
+                      f"coalesce(bool_and(h{i}_first_int AND NOT h{i}_blank), true)"]
+        row = self.con.execute(f"SELECT {', '.join(exprs)} FROM t").fetchall()[0]
+        return {c.name: (row[3 * k], row[3 * k + 1], row[3 * k + 2]) for k, (_, c) in enumerate(nums)}
+
+    def raise_wrong_type(self, stats: dict[str, tuple[int, int, bool]]) -> None:
+        for name, (nonblank, bad, _) in stats.items():
+            if bad and bad == nonblank:
+                i = self.index[name]
+                first = self.con.execute(f"SELECT _pos, h{i}_raw FROM t WHERE NOT h{i}_blank AND h{i}_v IS NULL "
+                                         "ORDER BY _pos LIMIT 5").fetchall()
+                labels = self.delivered.frame.index
+                rows = [int(labels[p]) for p, _ in first]
+                raise FeedFileError(self.delivered.path, "wrong_type", f"no value of column '{name}' is a number "
+                                    f"(e.g. {first[0][1]!r})", column=name, rows=rows)
+
+    # -- violations --------------------------------------------------------------------------------
+    def add(self, where: str, column: str | None, rule: str, message: str, value: str = "NULL",
+            fmt: str | None = None, source: str = "t") -> None:
+        """One rule: the rows of `source` (with _pos) where `where` holds; `message` is SQL."""
+        self.parts.append(
+            f"SELECT {len(self.parts)} AS part, _pos, {_lit(column) if column is not None else 'NULL'} AS column_name, "
+            f"{_lit(rule)} AS rule, {message} AS message, CAST({value} AS DOUBLE) AS value, "
+            f"{_lit(fmt) if fmt else 'NULL'} AS fmt FROM {source} WHERE coalesce({where}, false)")
+
+    def column_rules(self, stats: dict[str, tuple[int, int, bool]]) -> None:
+        for i, c in enumerate(self.present):
+            raw, blank = f"h{i}_raw", f"h{i}_blank"
+            quoted = f"'''' || {raw} || ''''"
+            if c.required:
+                self.add(blank, c.name, "required", _lit(f"{c.name} ({c.zh}) is blank"))
+            if c.kind in ("int", "num"):
+                v = f"h{i}_v"
+                self.add(f"NOT {blank} AND {v} IS NULL", c.name, "not_a_number", f"{quoted} || ' is not a number'")
+                if c.kind == "int":
+                    self.add(f"{v} IS NOT NULL AND (isinf({v}) OR {v} <> trunc({v}))", c.name, "not_an_integer",
+                             f"{quoted} || ' is not a whole number'")
+                if c.min_value is not None:
+                    op = "<=" if c.min_exclusive else "<"
+                    rule = "not_positive" if c.min_exclusive else "negative"
+                    sign = ">" if c.min_exclusive else "≥"
+                    self.add(f"{v} {op} {float(c.min_value)!r}", c.name, rule,
+                             _lit(f"{c.name} must be {sign} {c.min_value:g}, got "), value=v,
+                             fmt="int" if stats[c.name][2] else "float")
+            elif c.kind == "bool":
+                self.add(f"NOT {blank} AND h{i}_code IS NULL", c.name, "not_a_boolean",
+                         f"{quoted} || ' is not one of 1/0, true/false, 是/否, Y/N'")
+            elif c.kind == "enum":
+                self.add(f"NOT {blank} AND h{i}_code IS NULL", c.name, "invalid_value",
+                         f"{quoted} || {_lit(f' is not an accepted {c.name}')}")
+            elif c.pattern:
+                self.add(f"NOT {blank} AND h{i}_bad_format", c.name, "format",
+                         f"'''' || h{i}_clean || " + _lit(f"' does not match the format {c.pattern}"))
+        ragged = self.delivered.ragged_rows
+        if ragged:
+            self.con.register("ragged", pa.table({"_row_number": pa.array(list(ragged), type=pa.int64()),
+                                                  "fields": pa.array(list(ragged.values()), type=pa.int64())}))
+            width = len(self.delivered.frame.columns) - 1
+            self.add("true", None, "field_count",
+                     f"'row has ' || fields || {_lit(f' fields, the header has {width}')}",
+                     source="t JOIN ragged USING (_row_number)")
+
+    def row_rules(self) -> None:
+        spec, feed, ref = self.spec, self.feed, self.ref
+        keys = [_ident(k) for k in spec.key]
+        self.add(" AND ".join(f"{k} IS NOT NULL" for k in keys) + f" AND count(*) OVER (PARTITION BY {', '.join(keys)}) > 1",
+                 "+".join(spec.key), "duplicate_key",
+                 _lit(f"{'+'.join(spec.key)} appears more than once in the file; every copy is held back"),
+                 source="(SELECT *, " + " AND ".join(f"{k} IS NOT NULL" for k in keys)
+                 + f" AND count(*) OVER (PARTITION BY {', '.join(keys)}) > 1 AS dup FROM t)")
+        self.parts[-1] = self.parts[-1].rsplit(" WHERE ", 1)[0] + " WHERE dup"
+        if feed == "teachers":
+            parts = "(qual_postgraduate + qual_bachelor + qual_associate + qual_below_associate)"
+            self.add(f"{parts} <> full_time_teachers", "qual_*", "qualification_parts_sum",
+                     f"'qualification counts add up to ' || {parts} || ', not full_time_teachers ' || full_time_teachers")
+            self.add("coalesce(pe_teachers, 0) + coalesce(music_teachers, 0) + coalesce(art_teachers, 0)"
+                     " > full_time_teachers", "pe_teachers+music_teachers+art_teachers",
+                     "subject_teachers_exceed_total", _lit("PE + music + art teachers exceed full_time_teachers"))
+            for c in ("title_intermediate_plus", "backbone_teachers", "certified_teachers", "training_360h_completed"):
+                self.add(f"{c} > full_time_teachers", c, "exceeds_full_time_teachers",
+                         _lit(f"{c} exceeds full_time_teachers"))
+        if feed == "enrollment":
+            self.add("classes_over_45 > classes", "classes_over_45", "class_counts_inconsistent",
+                     _lit("classes_over_45 exceeds classes"))
+            self.add("classes_over_50 > classes_over_45", "classes_over_50", "class_counts_inconsistent",
+                     _lit("classes_over_50 exceeds classes_over_45"))
+            self.add("students > 0 AND classes = 0", "classes", "no_classes",
+                     _lit("students are enrolled but classes is 0"))
+            for c in ("entrants", "final_grade_students", "migrant_students"):
+                self.add(f"{c} > students", c, "exceeds_students", _lit(f"{c} exceeds students"))
+        if feed == "facilities":
+            self.add("indoor_sports_area_m2 > teaching_aux_area_m2", "indoor_sports_area_m2", "part_exceeds_total",
+                     _lit("indoor_sports_area_m2 exceeds teaching_aux_area_m2, of which it is a part"))
+        if feed == "schools":
+            self.add("school_type = 'teaching_point' AND parent_school_id IS NULL", "parent_school_id",
+                     "teaching_point_without_parent", _lit("a teaching point (教学点) must name its parent school"))
+            # the first delivered row of each school_id is the parent candidate
+            self.add("school_type = 'teaching_point' AND parent_school_id IS NOT NULL AND NOT coalesce("
+                     "p.p_type IN ('primary', 'nine_year', 'twelve_year') AND p.p_county = t.county_code, false)",
+                     "parent_school_id", "parent_not_found",
+                     "'parent school ' || parent_school_id || "
+                     "' is not a primary/一贯制 school of the same county in this feed'",
+                     source="t LEFT JOIN (SELECT school_id AS p_id, arg_min_null(school_type, _pos) AS p_type, "
+                            "arg_min_null(county_code, _pos) AS p_county FROM t WHERE school_id IS NOT NULL "
+                            "GROUP BY school_id) p ON p.p_id = t.parent_school_id")
+        if feed in SCHOOL_CHILD_FEEDS and len(ref.county_by_school):
+            self.add("school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM ref_county "
+                     "WHERE school_id IS NOT NULL)", "school_id",
+                     "orphan_school_id", "'school_id ' || school_id || ' is not in the schools feed'")
+            if "stage" in self.index or "stage" in [c.name for c in spec.all_columns]:
+                pairs = ", ".join(f"({_lit(ty)}, {_lit(st)}, {k})" for ty, stages in STAGES_BY_TYPE.items()
+                                  for k, st in enumerate(stages))
+                self.con.execute(f"CREATE TEMP TABLE stages_by_type AS SELECT * FROM (VALUES {pairs}) "
+                                 "v(school_type, stage, ord)")
+                self.con.execute("CREATE TEMP TABLE ts AS SELECT t._pos, t.school_id, t.stage, r.school_type AS stype "
+                                 "FROM t LEFT JOIN ref_type r ON r.school_id = t.school_id")
+                self.add("stage IS NOT NULL AND stype IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stages_by_type p "
+                         "WHERE p.school_type = ts.stype AND p.stage = ts.stage)", "stage", "stage_for_type",
+                         "'stage ' || stage || ' is impossible for a school of type ' || stype", source="ts")
+                complete = ", ".join(_lit(x) for x in STAGE_COMPLETE_TYPES)
+                self.add("true", "stage", "stage_missing",
+                         "m.stype || ' school reports no ' || m.missing || '" + " row; a 一贯制 school reports every "
+                         "stage it teaches (0 students when one is empty)'",
+                         source=("ts JOIN (SELECT s.school_id, s.stype, string_agg(p.stage, '/' ORDER BY p.ord) AS missing "
+                                 f"FROM (SELECT school_id, first(stype) AS stype, list(stage) AS have FROM ts "
+                                 f"WHERE stype IN ({complete}) AND stage IS NOT NULL GROUP BY school_id) s "
+                                 "JOIN stages_by_type p ON p.school_type = s.stype AND NOT list_contains(s.have, p.stage) "
+                                 "GROUP BY s.school_id, s.stype) m USING (school_id)"))
+        if feed in COUNTY_FEEDS and len(ref.county_by_school):
+            self.add("county_code IS NOT NULL AND county_code NOT IN "
+                     "(SELECT county_code FROM ref_county WHERE county_code IS NOT NULL)",
+                     "county_code", "unknown_county", "'county_code ' || county_code || ' is not a county of the "
+                     "schools feed'")
+
+    def violations(self) -> None:
+        self.con.execute("CREATE TEMP TABLE v AS " + (" UNION ALL ".join(self.parts) if self.parts else
+                                                       "SELECT 0 AS part, 0::BIGINT AS _pos, NULL::VARCHAR AS column_name, "
+                                                       "NULL::VARCHAR AS rule, NULL::VARCHAR AS message, "
+                                                       "NULL::DOUBLE AS value, NULL::VARCHAR AS fmt WHERE false"))
 
 
-def _stage_missing(t: pd.DataFrame, stype: pd.Series, v: _Violations) -> None:
-    """一贯制 schools report every stage they teach; all rows of one that lacks a stage are held back."""
-    complete = stype.isin(STAGE_COMPLETE_TYPES) & t["stage"].notna()
-    if not complete.any():
-        return
-    rows = pd.DataFrame({"school_id": t["school_id"], "stage": t["stage"], "type": stype})[complete]
-    schools = rows.groupby("school_id").agg(stages=("stage", set), type=("type", "first"))
-    schools["missing"] = [[st for st in STAGES_BY_TYPE[ty] if st not in have]
-                          for have, ty in zip(schools["stages"], schools["type"], strict=True)]
-    schools = schools[schools["missing"].map(bool)]
-    if schools.empty:
-        return
-    text = pd.Series([f"{ty} school reports no {'/'.join(m)} row; a 一贯制 school reports every stage it "
-                      "teaches (0 students when one is empty)" for ty, m in zip(schools["type"], schools["missing"],
-                                                                                 strict=True)],
-                     index=schools.index)
-    v.add(t["school_id"].isin(schools.index), "stage", "stage_missing", t["school_id"].map(text))
+def _register_reference(con: duckdb.DuckDBPyConnection, ref: SchoolsReference) -> None:
+    county = ref.county_by_school
+    con.register("ref_county", pa.table({
+        "school_id": _text_array(pd.Series(county.index, dtype=object)),
+        "county_code": _text_array(pd.Series(county.to_numpy(dtype=object), dtype=object))}))
+    types = ref.type_by_school
+    con.register("ref_type", pa.table({
+        "school_id": _text_array(pd.Series(types.index, dtype=object)),
+        "school_type": _text_array(pd.Series(types.to_numpy(dtype=object), dtype=object))}))
+
+
+def _hex(hashes: np.ndarray) -> np.ndarray:
+    """uint64 → 16 lower-case hex digits (f"{h:016x}"), without a Python call per row."""
+    octets = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    out = np.empty((len(hashes), 16), dtype=np.uint8)
+    out[:, 0::2], out[:, 1::2] = digits[octets >> 4], digits[octets & 15]
+    return out.view("S16").ravel().astype(str).astype(object)
+
+
+# Characters pandas' JSON writer escapes (`"`, `\`, `/`, controls), or writes raw where str.splitlines()
+# then splits a line (U+0085, U+2028, U+2029): a row holding one is written by pandas itself.
+_JSON_SPECIAL = r'[\x00-\x1f"\\/\x{7f}\x{85}\x{2028}\x{2029}]'
+_JSON_SPECIAL_PY = re.compile('[\x00-\x1f"\\\\/\x7f\x85\u2028\u2029]')
+
+
+def _pandas_json(cells: pd.DataFrame) -> list[str]:
+    return cells.to_json(orient="records", lines=True, force_ascii=False).splitlines() if len(cells) else []
+
+
+def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
+                    data_cols: list) -> np.ndarray | list[str]:
+    """Each delivered row as `DataFrame.to_json(orient="records", lines=True, force_ascii=False)` writes
+    its cells as text: concatenated in DuckDB (table `d`, columns c<j>) where no cell needs escaping, by
+    pandas for the other rows (and for a whole file whose headers would need it, or with empty cells)."""
+    names = [str(c) for c in data_cols]
+    if (not len(raw) or any(a.null_count for a in cells.values()) or len(set(names)) != len(names)
+            or any(_JSON_SPECIAL_PY.search(n) for n in names)):
+        return _pandas_json(raw[data_cols].astype(str))
+    keys = ['{"' + names[0] + '":"'] + ['","' + n + '":"' for n in names[1:]]
+    json = " || ".join(f"{_lit(k)} || c{j}" for j, k in enumerate(keys)) + " || " + _lit('"}')
+    text = " || ".join(f"c{j}" for j in range(len(names)))
+    lines = con.sql(f"SELECT CASE WHEN NOT regexp_matches({text}, '{_JSON_SPECIAL}') THEN {json} END "
+                    "FROM d ORDER BY _pos").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(pd.isna(lines))
+    if len(odd):
+        rest = _pandas_json(raw[data_cols].iloc[odd].astype(str))
+        if len(rest) != len(odd):  # a cell split the line: what pandas does with the whole file
+            return _pandas_json(raw[data_cols].astype(str))
+        lines[odd] = rest
+    return lines
+
+
+_ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None) -> ValidatedFeed:
@@ -247,45 +502,75 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     feed = delivered.feed
     spec = FEED_SPECS[feed]
     raw = delivered.frame
-    v = _Violations(raw)
-    typed = pd.DataFrame({"_row_number": raw["_row_number"].astype("int64")})
-    for col in spec.all_columns:
-        if col.name in raw.columns:
-            typed[col.name] = _coerce_column(col, raw[col.name], delivered.path, v)
-        else:
-            typed[col.name] = pd.Series(pd.NA, index=raw.index, dtype=object if col.sql_type == "VARCHAR" else None)
-    if delivered.ragged_rows:
-        rag = raw["_row_number"].isin(list(delivered.ragged_rows))
-        v.add(rag, None, "field_count",
-              raw["_row_number"].map(lambda n: f"row has {delivered.ragged_rows.get(n)} fields, "
-                                      f"the header has {len(raw.columns) - 1}"))
-    _row_rules(feed, typed, v, ref)
-
-    violations = v.result()
-    typed["_quarantined"] = typed["_row_number"].isin(violations["_row_number"])
     data_cols = [c for c in raw.columns if c != "_row_number"]
-    delivered_cells = raw[data_cols].astype(str)
-    typed["_row_hash"] = pd.util.hash_pandas_object(delivered_cells, index=False).map(lambda h: f"{h:016x}").to_numpy()
-    typed["_delivered"] = delivered_cells.to_json(orient="records", lines=True, force_ascii=False).splitlines() \
-        if len(raw) else []
+    converted = {c: _text_array_exact(raw[c]) for c in data_cols}
+    cells = {c: array for c, (array, _) in converted.items()}
+    all_text = all(exact for _, exact in converted.values())
+    con = duckdb.connect()
+    try:
+        sql = _FeedSql(con, delivered, ref, cells)
+        _register_reference(con, ref)
+        sql.build_typed()
+        stats = sql.column_stats()
+        sql.raise_wrong_type(stats)
+        sql.column_rules(stats)
+        sql.row_rules()
+        sql.violations()
+        typed_cols = [c.name for c in spec.all_columns]
+        if "county_code" in typed_cols:
+            county = ("CASE WHEN _pos IN (SELECT _pos FROM v WHERE rule = 'unknown_county') THEN NULL "
+                      "ELSE county_code END" if feed in COUNTY_FEEDS else "county_code")
+            county_from = "t"
+        elif "school_id" in typed_cols and len(ref.county_by_school):
+            county, county_from = "rc.county_code", ("t LEFT JOIN (SELECT school_id, first(county_code) AS county_code "
+                                                     "FROM ref_county GROUP BY school_id) rc USING (school_id)")
+        else:
+            county, county_from = "NULL::VARCHAR", "t"
+        con.execute(f"CREATE TEMP TABLE tc AS SELECT t._pos, {county} AS _county_code, "
+                    f"_pos IN (SELECT _pos FROM v) AS _quarantined FROM {county_from}")
+        typed_arrow = con.sql(
+            f"SELECT {', '.join(_ident(c) for c in typed_cols)}, tc._quarantined, tc._county_code "
+            "FROM t JOIN tc USING (_pos) ORDER BY _pos").to_arrow_table()
+        key = " || '|' || ".join(f"coalesce(CAST(t.{_ident(k)} AS VARCHAR), 'None')" for k in spec.key)
+        vio = con.sql(
+            f"SELECT t._row_number, v.column_name, v.rule, v.message, v.value, v.fmt, tc._county_code AS county_code, "
+            f"{key} AS key_value FROM v JOIN t USING (_pos) JOIN tc USING (_pos) ORDER BY v.part, v._pos"
+        ).df()
+        delivered_json = _delivered_json(con, cells, raw, data_cols)
+    finally:
+        con.close()
 
-    if "county_code" in typed.columns:
-        county = typed["county_code"]
-        if feed in COUNTY_FEEDS and len(violations):
-            # a county the census does not know is not a county: no phantom row in the readiness marts
-            unknown = violations.loc[violations["rule"] == "unknown_county", "_row_number"]
-            county = county.where(~typed["_row_number"].isin(unknown), None)
-    elif "school_id" in typed.columns and len(ref.county_by_school):
-        county = typed["school_id"].map(ref.county_by_school)
-    else:  # a feed of no county (unit_costs), or no schools reference
-        county = pd.Series(None, index=typed.index, dtype=object)
-    typed["_county_code"] = county.astype(object)
-    if len(violations):
-        by_row = typed.set_index("_row_number")
-        violations["county_code"] = violations["_row_number"].map(by_row["_county_code"])
-        violations["key_value"] = violations["_row_number"].map(
-            by_row[list(spec.key)].astype(str).agg("|".join, axis=1))
+    typed = typed_arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+    typed.index = raw.index
+    for c in spec.all_columns:
+        if c.name not in sql.index:  # as the reference leaves it: no value at all, not a typed NULL
+            typed[c.name] = pd.Series(pd.NA, index=raw.index, dtype=object)
+        elif c.kind in ("text", "enum"):
+            typed[c.name] = typed[c.name].astype(object)
+    typed.insert(0, "_row_number", raw["_row_number"].astype("int64"))
+    quarantined = typed.pop("_quarantined").astype(bool)
+    county = typed.pop("_county_code").astype(object)
+    typed["_quarantined"] = quarantined
+    text_cells = raw[data_cols] if all_text else raw[data_cols].astype(str)  # astype(str): the same cells
+    # categorize=False: the same hashes for text cells (pandas documents it as a speed option), faster when
+    # most values are distinct
+    typed["_row_hash"] = _hex(pd.util.hash_pandas_object(text_cells, index=False, categorize=False).to_numpy())
+    typed["_delivered"] = delivered_json
+    typed["_county_code"] = county
+
+    if len(vio):
+        for fmt in ("int", "float"):
+            sel = vio["fmt"] == fmt
+            if sel.any():
+                got = vio.loc[sel, "value"].astype("float64")
+                vio.loc[sel, "message"] = vio.loc[sel, "message"] + (got.astype("int64") if fmt == "int"
+                                                                     else got).astype(str)
+        violations = vio[["_row_number", "column_name", "rule", "message", "county_code", "key_value"]].astype(
+            {"column_name": object, "rule": object, "message": object, "county_code": object, "key_value": object})
+        violations["_row_number"] = violations["_row_number"].astype(raw["_row_number"].dtype)
+        violations = violations.reset_index(drop=True)
     else:
+        violations = pd.DataFrame(columns=VIOLATION_COLUMNS)
         violations["county_code"] = pd.Series(dtype=object)
         violations["key_value"] = pd.Series(dtype=object)
 
@@ -298,7 +583,6 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
         notes.append(f"column(s) absent, values unknown: {', '.join(delivered.absent_columns)}")
     if delivered.header_renames:
         notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
-    typed["_quarantined"] = typed["_quarantined"].astype(bool)
     return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=notes)
 
 

@@ -1,0 +1,86 @@
+"""The SQL validation (ingestion.validate) against the pandas reference it replaced
+(ingestion.validate_reference): same typed frame (values and dtypes), same violations in the same
+order, same notes, or the same FeedFileError.
+
+Also a pytest plugin (`-p tests.validate_equivalence`): every `validate_feed` call of a test session is
+checked against the reference, so the feeds the existing tests build are compared too. It is imported
+before any test module, so `from ingestion.validate import validate_feed` binds the checking wrapper.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from ingestion import validate, validate_reference
+from ingestion.readers import DeliveredFeed, FeedFileError
+
+_SQL_VALIDATE_FEED = validate.validate_feed  # before the plugin wraps it
+
+
+def _run(fn, delivered: DeliveredFeed, ref):
+    frame = delivered.frame.copy()
+    try:
+        return fn(delivered, ref)
+    except FeedFileError as e:
+        return e
+    finally:
+        pd.testing.assert_frame_equal(delivered.frame, frame, obj="the delivered frame (left untouched)")
+
+
+def _exact(v: object) -> str:
+    """A value as compared: missing is missing (None, NaN, NA: all NULL in DuckDB), anything else by its
+    repr, to the last bit of a float (assert_frame_equal's check_exact does not hold for Float64 arrays)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return "<missing>"
+    return repr(v.item() if hasattr(v, "item") else v)
+
+
+def _assert_same_values(new: pd.DataFrame, old: pd.DataFrame, where: str) -> None:
+    for c in old.columns:
+        a, b = [_exact(v) for v in new[c].tolist()], [_exact(v) for v in old[c].tolist()]
+        if a != b:
+            i = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+            raise AssertionError(f"{where}, column {c}, row {i}: SQL {a[i]}, reference {b[i]}")
+
+
+def assert_equivalent(delivered: DeliveredFeed, ref=None) -> validate.ValidatedFeed | FeedFileError:
+    """Both implementations on one delivered feed; the SQL one's result."""
+    new = _run(_SQL_VALIDATE_FEED, delivered, ref)
+    old = _run(validate_reference.validate_feed, delivered, ref)
+    where = f"{delivered.feed} ({delivered.path})"
+    if isinstance(old, FeedFileError) or isinstance(new, FeedFileError):
+        assert type(new) is type(old), f"{where}: reference gave {old!r}, SQL gave {new!r}"
+        assert (str(new), new.rule, new.column, new.rows) == (str(old), old.rule, old.column, old.rows), where
+        return new
+    pd.testing.assert_frame_equal(new.typed, old.typed, check_exact=True, obj=f"{where} typed")
+    pd.testing.assert_frame_equal(new.violations, old.violations, check_exact=True, obj=f"{where} violations")
+    _assert_same_values(new.typed, old.typed, f"{where} typed")
+    _assert_same_values(new.violations, old.violations, f"{where} violations")
+    assert new.notes == old.notes, where
+    return new
+
+
+# --- the plugin ------------------------------------------------------------------------------------
+
+COMPARED: list[str] = []
+
+
+def _checked_validate_feed(delivered, ref=None):
+    result = assert_equivalent(delivered, ref)
+    COMPARED.append(delivered.feed)
+    if isinstance(result, FeedFileError):
+        raise result
+    return result
+
+
+if os.environ.get("JUNHENG_CHECK_VALIDATE_REFERENCE") == "1":
+    validate.validate_feed = _checked_validate_feed
+
+
+def pytest_sessionfinish(session, exitstatus):
+    out = os.environ.get("JUNHENG_CHECK_VALIDATE_REFERENCE_LOG")
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("\n".join(COMPARED))
