@@ -250,6 +250,12 @@ def test_a_hand_made_nasty_year_agrees_with_the_reference(tmp_path, encoding):
     assert set(counts) == set(NASTY) - {"schools"} and all(counts.values()), counts
 
 
+def test_the_whitespace_sql_strips_is_what_python_strips():
+    from ingestion.validate import _WS
+
+    assert _WS == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
 @pytest.mark.parametrize("column,values", [
     ("students", ["many", "lots", ""]),  # no value is a number: the file fails, same message and rows
     ("students", ["１０", "1,000", "12"]),  # full-width and separators only: numbers
