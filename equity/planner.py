@@ -20,6 +20,7 @@ Pure: DataFrames in, DataFrames out; no warehouse I/O.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,8 +212,8 @@ def cost_curve(units: pd.DataFrame, groups: pd.DataFrame, targets=None, *, steps
     figures as one stacked plan of every target."""
     keys = list(keys or GROUP_KEYS)
     session = _Session(keys, min_passing, floor_ratio, tol, carry=CURVE_CARRY)
-    for piece in _curve_pieces(units, groups, keys, targets, steps, step):
-        session.add(*piece)
+    for piece_units, piece_groups, _ in _curve_pieces(units, groups, keys, targets, steps, step):
+        session.add(piece_units, piece_groups)
     return _curve_frame(session.finish()["group_status"], keys)
 
 
@@ -220,7 +221,7 @@ CURVE_CARRY = ("target_step", "target")
 
 
 def _curve_pieces(units, groups, keys, targets, steps, step):
-    """(units, groups with cap = the target) per target step: the groups whose
+    """(units, groups with cap = the target, whether `units` are all held) per target step: the groups whose
     target is above 0 and their units, in the order of `units`."""
     offsets = [i * step for i in range(steps)] if targets is None else None
     n_targets = steps if offsets is not None else len(targets)
@@ -237,7 +238,10 @@ def _curve_pieces(units, groups, keys, targets, steps, step):
         rows = held.notna().to_numpy()[h]
         if not rows.any():
             continue
-        yield units[rows].reset_index(drop=True), g.reset_index(drop=True)
+        if rows.all():  # every group of `units` has a target: only the caps differ
+            yield units, g.reset_index(drop=True), True
+        else:
+            yield units[rows].reset_index(drop=True), g.reset_index(drop=True), False
 
 
 def _curve_frame(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -263,10 +267,12 @@ def plan_by_pieces(pieces, groups: pd.DataFrame, *, min_passing: int = 6, floor_
         if units.empty:
             continue
         units = _categorical(units, [*keys, "school_id", "indicator_code"])
-        plans.add(units, groups)
-        for piece in _curve_pieces(units, groups, keys, None, steps, step):
-            curves.add(*piece)
-        del units
+        base = _Planner(units, groups, keys, min_passing, floor_ratio, tol)
+        base._setup()  # once for the plan and every target that holds all the piece's groups
+        plans.add(units, groups, like=base)
+        for piece_units, piece_groups, whole in _curve_pieces(units, groups, keys, None, steps, step):
+            curves.add(piece_units, piece_groups, like=base if whole else None)
+        del units, base
     plan_frames = plans.finish()
     curve = _curve_frame(curves.finish()["group_status"], keys)
     return {"unit_plan": plan_frames["unit_plan"], "group_plan": plan_frames["group_plan"],
@@ -302,9 +308,10 @@ class _Session:
         self.pending: list[_Planner] = []
         self.idle = np.ones(GREEDY_STEPS, dtype=bool)
 
-    def add(self, units, groups):
-        """Plan `units` (whole counties) with the settings of `groups`."""
-        planner = _Planner(units, groups, self.keys, *self.settings)
+    def add(self, units, groups, like: _Planner | None = None):
+        """Plan `units` (whole counties) with the settings of `groups`; `like`: a planner set up on
+        the same units whose groups differ from `groups` only in their caps (its setup is reused)."""
+        planner = like.recapped(groups) if like is not None else _Planner(units, groups, self.keys, *self.settings)
         planner.run(trace=True)
         self.idle &= planner.idle
         if planner.final_from_first_idle():  # its state is the final one wherever the run stops
@@ -401,6 +408,7 @@ class _Planner:
              f"fewer than {self.min_passing} indicators with a threshold: the school rule cannot pass")
         flag(known & np.isnan(cap) & np.isin(rule, [COMPREHENSIVE]), "no comprehensive cap")
         self.reasons = reasons
+        self.reasons_of_setup = reasons.copy()
         ok_rows = pd.isna(reasons)[self.h_all]
         self.rows = np.flatnonzero(ok_rows)
         r = self.rows
@@ -616,10 +624,24 @@ class _Planner:
         _, self.add, self.own, self.flags = max((s for s in self.snapshots if s[0] <= stop), key=lambda s: s[0])
 
     # -- run ------------------------------------------------------------------------------------
+    def recapped(self, groups: pd.DataFrame) -> _Planner:
+        """A planner of the same units, set up, with the caps of `groups`: the same groups as this
+        planner's units hold, each with a cap (nothing else of the setup depends on the caps then)."""
+        other = copy.copy(self)  # the setup's arrays are shared: a run replaces them, never writes into them
+        other.groups = groups.reset_index(drop=True)
+        other.reasons = self.reasons_of_setup.copy()  # a run adds reasons
+        cap = (self.group_frame.merge(other.groups[[*self.keys, "cap"]], on=self.keys, how="left")["cap"]
+               .to_numpy(dtype=float, na_value=np.nan)[self.h_all])
+        other.cap_h = np.zeros(self.n_h)
+        if len(self.rows):
+            other.cap_h[self.h] = cap[self.rows]
+        return other
+
     def run(self, trace: bool = False) -> PlanResult | None:
         """The plan (assembled), or with `trace` only the state and the greedy loop's trace
         (`assemble` follows, after `restore`)."""
-        self._setup()
+        if not hasattr(self, "rows"):
+            self._setup()
         self.idle = np.ones(GREEDY_STEPS, dtype=bool)
         self.snapshots = []
         n = len(self.rows)
