@@ -398,3 +398,19 @@ def test_chinese_is_drawn_with_a_cjk_font(reports, open_page):
             assert abs(w["page"] - w["boxes"]) > 0.1 * w["page"], w   # … not like missing-glyph boxes
         fonts = browser.platform_fonts(page, "h1")
         assert any("CJK" in f for f in fonts), fonts
+
+
+def test_worker_processes_write_the_same_pages(warehouse, tmp_path, monkeypatch):
+    """A national year's county pages are shared out to worker processes (build.PARALLEL_FROM_PAGES):
+    forced here on the example city, the pages are byte for byte those written in one process."""
+    from publication.reports import build
+
+    published = warehouse / "published.duckdb"
+    one = build.build_reports(published, tmp_path / "one", YEAR, RS, workers=1)
+    monkeypatch.setattr(build, "PARALLEL_FROM_PAGES", 1)
+    two = build.build_reports(published, tmp_path / "two", YEAR, RS, workers=2)
+    assert [(p.kind, p.code, p.status) for p in two] == [(p.kind, p.code, p.status) for p in one]
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.html"))
+    assert len(files) > 5 and files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*.html"))
+    for f in files:
+        assert (tmp_path / "two" / f).read_bytes() == (tmp_path / "one" / f).read_bytes(), f
