@@ -72,7 +72,7 @@ def test_dagster_asset_materialize_over_an_empty_landing_fails_and_changes_nothi
            "JUNHENG_AUTOMATION": "off"}
     proc = subprocess.run([str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
                            "orchestration.definitions", "--select", "*", "--partition", "2024"],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "year 2024 not evaluated: no schools rows in the landing" in out and str(landing) in out

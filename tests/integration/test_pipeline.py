@@ -37,7 +37,7 @@ def cli_run(tmp_path_factory):
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "junheng"), "run", "--landing", str(landing), "--year", "2024",
          "--warehouse", str(root / "wh"), "--ruleset", "basic_2012"],
-        capture_output=True, text=True, env=env, timeout=300)
+        capture_output=True, text=True, env=env, timeout=900)
     return proc, root / "wh"
 
 
