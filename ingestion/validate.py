@@ -496,6 +496,21 @@ def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], 
 _ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
+def feed_notes(delivered: DeliveredFeed) -> list[str]:
+    """What the reader noticed about the file as a whole (encoding, extra, absent and renamed columns),
+    told with the feed's load summary. Not part of the typing: the pandas reference uses it as is."""
+    notes = []
+    if delivered.encoding_note:
+        notes.append(f"encoding: {delivered.encoding_note}")
+    if delivered.extra_columns:
+        notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
+    if delivered.absent_columns:
+        notes.append(f"column(s) absent, values unknown: {', '.join(delivered.absent_columns)}")
+    if delivered.header_renames:
+        notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
+    return notes
+
+
 def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None) -> ValidatedFeed:
     """Typed frame with `_quarantined` per row, and one violation record per broken rule."""
     ref = ref or SchoolsReference.empty()
@@ -574,16 +589,7 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
         violations["county_code"] = pd.Series(dtype=object)
         violations["key_value"] = pd.Series(dtype=object)
 
-    notes = []
-    if delivered.encoding_note:
-        notes.append(f"encoding: {delivered.encoding_note}")
-    if delivered.extra_columns:
-        notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
-    if delivered.absent_columns:
-        notes.append(f"column(s) absent, values unknown: {', '.join(delivered.absent_columns)}")
-    if delivered.header_renames:
-        notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
-    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=notes)
+    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=feed_notes(delivered))
 
 
 def numeric_columns(feed: str) -> list[str]:

@@ -26,7 +26,7 @@ from ingestion.contract import (
     normalize_header,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
-from ingestion.validate import VIOLATION_COLUMNS, SchoolsReference, ValidatedFeed, _nfkc
+from ingestion.validate import VIOLATION_COLUMNS, SchoolsReference, ValidatedFeed, _nfkc, feed_notes
 
 
 def _by_value(text: pd.Series, fn) -> pd.Series:
@@ -241,14 +241,5 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
         violations["county_code"] = pd.Series(dtype=object)
         violations["key_value"] = pd.Series(dtype=object)
 
-    notes = []
-    if delivered.encoding_note:
-        notes.append(f"encoding: {delivered.encoding_note}")
-    if delivered.extra_columns:
-        notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
-    if delivered.absent_columns:
-        notes.append(f"column(s) absent, values unknown: {', '.join(delivered.absent_columns)}")
-    if delivered.header_renames:
-        notes.append("headers mapped: " + ", ".join(f"{k}→{v}" for k, v in delivered.header_renames.items()))
     typed["_quarantined"] = typed["_quarantined"].astype(bool)
-    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=notes)
+    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=feed_notes(delivered))
