@@ -1,23 +1,66 @@
--- Lower bound for one year (benchmarks/run.py): the published per-indicator difference coefficients
--- of rule set moe_2017 (R1–R7 × county × level) straight from the raw CSV feeds, in one DuckDB query,
--- with no orchestration, no contract validation / quarantine, no checks and no publication.
+-- Lower bound for one year (benchmarks/run.py): every row of the published fct_county_coefficients for
+-- the year — the three rule sets (moe_2017 R1–R7, anshan_2018 R1–R7, basic_2012 B1–B8), each
+-- indicator's difference coefficient and the COMPREHENSIVE one, per county × level (primary, junior) —
+-- straight from the raw CSV feeds in one DuckDB query: year, ruleset, county_code, level,
+-- indicator_code, n_units, students, weighted_mean, std_dev, cv.
+--
+-- Left out (what the pipeline does besides): orchestration, contract validation, typing of other
+-- spellings than the generator's Chinese labels, quarantine and its consequence (a county with a
+-- quarantined row gets NULL coefficients in the published table: this query has no quarantine, so it
+-- agrees only on feeds that pass the contract), the cv_null_reason wording, the caps (cv_max,
+-- within_cap), every other table, the checks and the publication. Nothing is written.
 --
 -- Variables (SET VARIABLE before running): feed_dir = '<landing>/<year>' (the year's CSV files),
--- year = the year. Scope rules and indicators as in dbt_project/models/intermediate/int_school_units.sql
--- and int_school_unit_indicators.sql with the dbt_project.yml defaults:
---   * special-education schools and vocational junior schools out;
---   * teaching points under 50 students out, at or over 50 merged into the parent school's primary unit;
---   * 一贯制 / 完全中学 split into level units, senior dropped, whole-school facilities apportioned by
---     weighted enrolment (primary 1 : junior 1.1 : senior 1.32; 完全中学 junior 1 : senior 1.2);
---   * R1 qualified teachers (primary: associate degree and above; junior: bachelor and above),
---     R2 backbone, R3 PE + music + art teachers, R7 multimedia classrooms: per 100 students;
---     R4 teaching & auxiliary area minus indoor sports area, R5 sports ground + indoor sports area,
---     R6 equipment value (万元 × 10000): per student;
---   * the coefficient: student-weighted mean X̄ = Σ P·X / Σ P, S = sqrt(Σ P·(X − X̄)² / Σ P), CV = S / X̄;
---     units with 0 students carry no weight; a unit with an unknown part gives the group no coefficient.
--- The school types and stages are matched as the generator writes them (Chinese labels).
+-- seed_dir = 'dbt_project/seeds' (the published standards), year = the year.
+-- From the seeds: rulesets.csv says which rule sets there are and whether teaching points count in
+-- them (includes_teaching_points), standards.csv which indicators each rule set has per level and
+-- their scaling (per_students: 100 or 1). The rest is the method (spec evaluation-method.md §1, §2,
+-- §4, §5) with the dbt_project.yml defaults, written out here:
+--   * school units: 小学 / 小学教学点 → primary; 初级中学 → junior; 九年 / 十二年一贯制 → primary + junior;
+--     完全中学 → junior; special-education schools, vocational junior schools (and senior parts) out;
+--   * teaching points: in a rule set with teaching points, those under 50 students out, those at or
+--     over 50 merged into the parent school's primary unit (students, teachers, facilities added up);
+--     in one without (basic_2012), every teaching point out and no unit merges anything;
+--   * 一贯制 / 完全中学: whole-school facilities apportioned by weighted enrolment (primary 1 : junior
+--     1.1 : senior 1.32; 完全中学 junior 1 : senior 1.2); teachers and students are per stage;
+--   * numerators: R1 = B7 qualified teachers (primary: associate degree and above; junior: bachelor
+--     and above), R2 backbone teachers, R3 PE + music + art teachers, R4 = B1 teaching & auxiliary
+--     area minus indoor sports area, R5 = B2 sports ground + indoor sports area, R6 = B3 equipment
+--     value (万元 × 10000), R7 multimedia classrooms, B4 computers, B5 books, B6 full-time teachers,
+--     B8 teachers with an intermediate or higher title; value = numerator × per_students / students;
+--   * the coefficient per county × level × indicator: X̄ = Σ P·X / Σ P, S = sqrt(Σ P·(X − X̄)² / Σ P),
+--     CV = S / X̄ (population form); units with 0 students carry no weight and are not counted; a unit
+--     with an unknown part (a NULL anywhere in what it adds up) leaves the indicator's group without a
+--     coefficient (not computed over a shortened list); X̄ = 0 → no coefficient;
+--   * COMPREHENSIVE per rule set × county × level: the mean of the rule set's indicator CVs, NULL if
+--     any is NULL; its n_units and students are the indicators' (the same units), its weighted_mean
+--     and std_dev NULL.
+-- Rule sets with the same teaching-point rule share their units, so an indicator's coefficient is
+-- computed once per (teaching points in or out) × level × indicator and given to each rule set that has it.
 
-with schools as (
+with rulesets as (
+    select ruleset, includes_teaching_points as with_tp
+    from read_csv(getvariable('seed_dir') || '/rulesets.csv', header = true,
+        types = {'includes_teaching_points': 'BOOLEAN'})
+),
+
+standards as (
+    select ruleset, level, indicator_code, per_students
+    from read_csv(getvariable('seed_dir') || '/standards.csv', header = true, types = {'per_students': 'DOUBLE'})
+),
+
+-- what each indicator measures: its numerator (per student, before the per_students scaling)
+indicator_measures (indicator_code, measure) as (
+    values
+    ('R1', 'qualified_teachers'), ('R2', 'backbone_teachers'), ('R3', 'pe_art_teachers'),
+    ('R4', 'floor_area_m2'), ('R5', 'sports_area_m2'), ('R6', 'equipment_value_yuan'),
+    ('R7', 'multimedia_classrooms'),
+    ('B1', 'floor_area_m2'), ('B2', 'sports_area_m2'), ('B3', 'equipment_value_yuan'), ('B4', 'computers'),
+    ('B5', 'books'), ('B6', 'full_time_teachers'), ('B7', 'qualified_teachers'),
+    ('B8', 'title_intermediate_plus')
+),
+
+schools as (
     select
         school_id,
         county_code,
@@ -51,10 +94,12 @@ teachers as (
     select
         school_id,
         case stage when '小学' then 'primary' when '初中' then 'junior' end as level,
+        full_time_teachers,
         case
             when stage = '小学' then qual_postgraduate + qual_bachelor + qual_associate
             else qual_postgraduate + qual_bachelor
         end as qualified_teachers,
+        title_intermediate_plus,
         backbone_teachers,
         pe_teachers + music_teachers + art_teachers as pe_art_teachers
     from read_csv(getvariable('feed_dir') || '/teachers.csv', header = true, types = {'school_id': 'VARCHAR'})
@@ -67,7 +112,9 @@ facilities as (
         teaching_aux_area_m2 - indoor_sports_area_m2 as floor_area_m2,
         sports_ground_area_m2 + indoor_sports_area_m2 as sports_area_m2,
         equipment_value_10k_yuan * 10000 as equipment_value_yuan,
-        multimedia_classrooms
+        multimedia_classrooms,
+        computers,
+        books
     from read_csv(getvariable('feed_dir') || '/facilities.csv', header = true, types = {'school_id': 'VARCHAR'})
 ),
 
@@ -78,12 +125,14 @@ type_levels (school_type, level) as (
     ('complete_secondary', 'junior')
 ),
 
--- one row per school × level in scope (teaching points under 50 students dropped here)
-parts as (
+-- one row per school × level in scope of some rule set (teaching points under 50 students dropped
+-- here), with the level's students and its share of the school's whole-school facilities
+level_rows as (
     select
         s.school_id,
         s.county_code,
         tl.level,
+        s.school_type = 'teaching_point' as is_tp,
         case when s.school_type = 'teaching_point' then s.parent_school_id else s.school_id end as unit_id,
         case tl.level when 'primary' then e.primary_students else e.junior_students end as students,
         case
@@ -106,101 +155,231 @@ parts as (
     where s.school_type <> 'teaching_point' or coalesce(e.primary_students, 0) >= 50
 ),
 
--- a school unit: the school's level part plus its merged teaching points (NULL if any part is unknown)
-units as (
+-- each part's numerators: the stage's teachers, the level's share of the facilities
+parts as (
     select
-        p.unit_id,
-        p.level,
-        min(p.county_code) as county_code,
-        case when count(p.students) = count(*) then sum(p.students) end as students,
-        case when count(t.qualified_teachers) = count(*) then sum(t.qualified_teachers) end as r1,
-        case when count(t.backbone_teachers) = count(*) then sum(t.backbone_teachers) end as r2,
-        case when count(t.pe_art_teachers) = count(*) then sum(t.pe_art_teachers) end as r3,
-        case when count(f.floor_area_m2) = count(*) then sum(f.floor_area_m2 * p.share) end as r4,
-        case when count(f.sports_area_m2) = count(*) then sum(f.sports_area_m2 * p.share) end as r5,
-        case when count(f.equipment_value_yuan) = count(*) then sum(f.equipment_value_yuan * p.share) end as r6,
-        case when count(f.multimedia_classrooms) = count(*) then sum(f.multimedia_classrooms * p.share) end as r7
-    from parts as p
-    left join teachers as t on p.school_id = t.school_id and p.level = t.level
-    left join facilities as f on p.school_id = f.school_id
-    group by p.unit_id, p.level
+        lr.unit_id,
+        lr.level,
+        lr.county_code,
+        lr.is_tp,
+        lr.students,
+        t.full_time_teachers,
+        t.qualified_teachers,
+        t.title_intermediate_plus,
+        t.backbone_teachers,
+        t.pe_art_teachers,
+        f.floor_area_m2 * lr.share as floor_area_m2,
+        f.sports_area_m2 * lr.share as sports_area_m2,
+        f.equipment_value_yuan * lr.share as equipment_value_yuan,
+        f.multimedia_classrooms * lr.share as multimedia_classrooms,
+        f.computers * lr.share as computers,
+        f.books * lr.share as books
+    from level_rows as lr
+    left join teachers as t on lr.school_id = t.school_id and lr.level = t.level
+    left join facilities as f on lr.school_id = f.school_id
 ),
 
+-- school units: with teaching points (a school's level part plus the teaching points merged into it;
+-- NULL where any part is unknown), and without (each school's level part on its own)
+units as (
+    select
+        true as with_tp,
+        unit_id,
+        level,
+        min(county_code) as county_code,
+        case when count(students) = count(*) then sum(students) end as students,
+        case when count(full_time_teachers) = count(*) then sum(full_time_teachers) end as full_time_teachers,
+        case when count(qualified_teachers) = count(*) then sum(qualified_teachers) end as qualified_teachers,
+        case when count(title_intermediate_plus) = count(*) then sum(title_intermediate_plus) end
+            as title_intermediate_plus,
+        case when count(backbone_teachers) = count(*) then sum(backbone_teachers) end as backbone_teachers,
+        case when count(pe_art_teachers) = count(*) then sum(pe_art_teachers) end as pe_art_teachers,
+        case when count(floor_area_m2) = count(*) then sum(floor_area_m2) end as floor_area_m2,
+        case when count(sports_area_m2) = count(*) then sum(sports_area_m2) end as sports_area_m2,
+        case when count(equipment_value_yuan) = count(*) then sum(equipment_value_yuan) end as equipment_value_yuan,
+        case when count(multimedia_classrooms) = count(*) then sum(multimedia_classrooms) end
+            as multimedia_classrooms,
+        case when count(computers) = count(*) then sum(computers) end as computers,
+        case when count(books) = count(*) then sum(books) end as books
+    from parts
+    group by unit_id, level
+    union all
+    select
+        false as with_tp,
+        unit_id,
+        level,
+        county_code,
+        students,
+        full_time_teachers,
+        qualified_teachers,
+        title_intermediate_plus,
+        backbone_teachers,
+        pe_art_teachers,
+        floor_area_m2,
+        sports_area_m2,
+        equipment_value_yuan,
+        multimedia_classrooms,
+        computers,
+        books
+    from parts
+    where not is_tp
+),
+
+-- per unit with students (or with unknown students): each numerator per student
 unit_values as (
     select
+        with_tp,
         county_code,
         level,
         students,
-        r1 * 100.0 / students as x1,
-        r2 * 100.0 / students as x2,
-        r3 * 100.0 / students as x3,
-        r4 / students as x4,
-        r5 / students as x5,
-        r6 / students as x6,
-        r7 * 100.0 / students as x7
+        full_time_teachers / students as full_time_teachers,
+        qualified_teachers / students as qualified_teachers,
+        title_intermediate_plus / students as title_intermediate_plus,
+        backbone_teachers / students as backbone_teachers,
+        pe_art_teachers / students as pe_art_teachers,
+        floor_area_m2 / students as floor_area_m2,
+        sports_area_m2 / students as sports_area_m2,
+        equipment_value_yuan / students as equipment_value_yuan,
+        multimedia_classrooms / students as multimedia_classrooms,
+        computers / students as computers,
+        books / students as books
     from units
     where coalesce(students, 1) > 0
 ),
 
+-- per unit set × county × level: units, students, and per numerator the units without a value and
+-- the student-weighted mean
 means as (
     select
+        with_tp,
         county_code,
         level,
         count(*) as n_units,
         sum(students) as students,
-        count(*) filter (where students is null) as n_no_students,
-        count(*) - count(x1) as m1, count(*) - count(x2) as m2, count(*) - count(x3) as m3,
-        count(*) - count(x4) as m4, count(*) - count(x5) as m5, count(*) - count(x6) as m6,
-        count(*) - count(x7) as m7,
-        sum(students * x1) / sum(students) as mean1, sum(students * x2) / sum(students) as mean2,
-        sum(students * x3) / sum(students) as mean3, sum(students * x4) / sum(students) as mean4,
-        sum(students * x5) / sum(students) as mean5, sum(students * x6) / sum(students) as mean6,
-        sum(students * x7) / sum(students) as mean7
+        count(*) - count(full_time_teachers) as miss_ftt,
+        count(*) - count(qualified_teachers) as miss_qt,
+        count(*) - count(title_intermediate_plus) as miss_tip,
+        count(*) - count(backbone_teachers) as miss_bt,
+        count(*) - count(pe_art_teachers) as miss_pat,
+        count(*) - count(floor_area_m2) as miss_fa,
+        count(*) - count(sports_area_m2) as miss_sa,
+        count(*) - count(equipment_value_yuan) as miss_ev,
+        count(*) - count(multimedia_classrooms) as miss_mc,
+        count(*) - count(computers) as miss_c,
+        count(*) - count(books) as miss_b,
+        sum(students * full_time_teachers) / sum(students) as mean_ftt,
+        sum(students * qualified_teachers) / sum(students) as mean_qt,
+        sum(students * title_intermediate_plus) / sum(students) as mean_tip,
+        sum(students * backbone_teachers) / sum(students) as mean_bt,
+        sum(students * pe_art_teachers) / sum(students) as mean_pat,
+        sum(students * floor_area_m2) / sum(students) as mean_fa,
+        sum(students * sports_area_m2) / sum(students) as mean_sa,
+        sum(students * equipment_value_yuan) / sum(students) as mean_ev,
+        sum(students * multimedia_classrooms) / sum(students) as mean_mc,
+        sum(students * computers) / sum(students) as mean_c,
+        sum(students * books) / sum(students) as mean_b
     from unit_values
-    group by county_code, level
+    group by with_tp, county_code, level
 ),
 
+-- the second pass: S = sqrt(Σ P·(X − X̄)² / Σ P) per numerator
 spread as (
     select
+        m.with_tp,
         m.county_code,
         m.level,
-        sqrt(sum(v.students * (v.x1 - m.mean1) ^ 2) / any_value(m.students)) as s1,
-        sqrt(sum(v.students * (v.x2 - m.mean2) ^ 2) / any_value(m.students)) as s2,
-        sqrt(sum(v.students * (v.x3 - m.mean3) ^ 2) / any_value(m.students)) as s3,
-        sqrt(sum(v.students * (v.x4 - m.mean4) ^ 2) / any_value(m.students)) as s4,
-        sqrt(sum(v.students * (v.x5 - m.mean5) ^ 2) / any_value(m.students)) as s5,
-        sqrt(sum(v.students * (v.x6 - m.mean6) ^ 2) / any_value(m.students)) as s6,
-        sqrt(sum(v.students * (v.x7 - m.mean7) ^ 2) / any_value(m.students)) as s7
+        sqrt(sum(v.students * (v.full_time_teachers - m.mean_ftt) ^ 2) / any_value(m.students)) as s_ftt,
+        sqrt(sum(v.students * (v.qualified_teachers - m.mean_qt) ^ 2) / any_value(m.students)) as s_qt,
+        sqrt(sum(v.students * (v.title_intermediate_plus - m.mean_tip) ^ 2) / any_value(m.students)) as s_tip,
+        sqrt(sum(v.students * (v.backbone_teachers - m.mean_bt) ^ 2) / any_value(m.students)) as s_bt,
+        sqrt(sum(v.students * (v.pe_art_teachers - m.mean_pat) ^ 2) / any_value(m.students)) as s_pat,
+        sqrt(sum(v.students * (v.floor_area_m2 - m.mean_fa) ^ 2) / any_value(m.students)) as s_fa,
+        sqrt(sum(v.students * (v.sports_area_m2 - m.mean_sa) ^ 2) / any_value(m.students)) as s_sa,
+        sqrt(sum(v.students * (v.equipment_value_yuan - m.mean_ev) ^ 2) / any_value(m.students)) as s_ev,
+        sqrt(sum(v.students * (v.multimedia_classrooms - m.mean_mc) ^ 2) / any_value(m.students)) as s_mc,
+        sqrt(sum(v.students * (v.computers - m.mean_c) ^ 2) / any_value(m.students)) as s_c,
+        sqrt(sum(v.students * (v.books - m.mean_b) ^ 2) / any_value(m.students)) as s_b
     from means as m
-    inner join unit_values as v on m.county_code = v.county_code and m.level = v.level
-    group by m.county_code, m.level
+    inner join unit_values as v on m.with_tp = v.with_tp and m.county_code = v.county_code and m.level = v.level
+    group by m.with_tp, m.county_code, m.level
 ),
 
-long as (
+-- one row per unit set × county × level × numerator; no mean or S where a unit lacks the value
+measures as (
     select
-        m.county_code,
-        m.level,
-        m.n_units,
-        m.students,
-        m.n_no_students,
-        unnest(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7']) as indicator_code,
-        unnest([m.m1, m.m2, m.m3, m.m4, m.m5, m.m6, m.m7]) as n_missing,
-        unnest([m.mean1, m.mean2, m.mean3, m.mean4, m.mean5, m.mean6, m.mean7]) as weighted_mean,
-        unnest([s.s1, s.s2, s.s3, s.s4, s.s5, s.s6, s.s7]) as std_dev
-    from means as m
-    inner join spread as s on m.county_code = s.county_code and m.level = s.level
+        with_tp,
+        county_code,
+        level,
+        n_units,
+        students,
+        measure,
+        case when n_missing = 0 then weighted_mean end as weighted_mean,
+        case when n_missing = 0 then std_dev end as std_dev
+    from (
+        select
+            m.with_tp,
+            m.county_code,
+            m.level,
+            m.n_units,
+            m.students,
+            unnest([
+                'full_time_teachers', 'qualified_teachers', 'title_intermediate_plus', 'backbone_teachers',
+                'pe_art_teachers', 'floor_area_m2', 'sports_area_m2', 'equipment_value_yuan',
+                'multimedia_classrooms', 'computers', 'books'
+            ]) as measure,
+            unnest([
+                m.miss_ftt, m.miss_qt, m.miss_tip, m.miss_bt, m.miss_pat, m.miss_fa, m.miss_sa, m.miss_ev,
+                m.miss_mc, m.miss_c, m.miss_b
+            ]) as n_missing,
+            unnest([
+                m.mean_ftt, m.mean_qt, m.mean_tip, m.mean_bt, m.mean_pat, m.mean_fa, m.mean_sa, m.mean_ev,
+                m.mean_mc, m.mean_c, m.mean_b
+            ]) as weighted_mean,
+            unnest([
+                s.s_ftt, s.s_qt, s.s_tip, s.s_bt, s.s_pat, s.s_fa, s.s_sa, s.s_ev, s.s_mc, s.s_c, s.s_b
+            ]) as std_dev
+        from means as m
+        inner join spread as s on m.with_tp = s.with_tp and m.county_code = s.county_code and m.level = s.level
+    )
+),
+
+-- each rule set's indicators (standards.csv) on its unit set, scaled by per_students
+per_indicator as (
+    select
+        r.ruleset,
+        c.county_code,
+        s.level,
+        s.indicator_code,
+        c.n_units,
+        c.students,
+        s.per_students * c.weighted_mean as weighted_mean,
+        s.per_students * c.std_dev as std_dev,
+        case when c.weighted_mean <> 0 then c.std_dev / c.weighted_mean end as cv
+    from rulesets as r
+    inner join standards as s on r.ruleset = s.ruleset
+    inner join indicator_measures as im on s.indicator_code = im.indicator_code
+    inner join measures as c on r.with_tp = c.with_tp and s.level = c.level and im.measure = c.measure
+),
+
+comprehensive as (
+    select
+        ruleset,
+        county_code,
+        level,
+        'COMPREHENSIVE' as indicator_code,
+        max(n_units) as n_units,
+        max(students) as students,
+        null::double as weighted_mean,
+        null::double as std_dev,
+        case when count(cv) = count(*) then avg(cv) end as cv
+    from per_indicator
+    group by ruleset, county_code, level
 )
 
-select
-    getvariable('year')::integer as year,
-    'moe_2017' as ruleset,
-    county_code,
-    level,
-    indicator_code,
-    n_units,
-    students,
-    case when n_missing = 0 and n_no_students = 0 then weighted_mean end as weighted_mean,
-    case when n_missing = 0 and n_no_students = 0 then std_dev end as std_dev,
-    case when n_missing = 0 and n_no_students = 0 and weighted_mean <> 0 then std_dev / weighted_mean end as cv
-from long
-order by county_code, level, indicator_code
+select getvariable('year')::integer as year, *
+from (
+    select * from per_indicator
+    union all
+    select * from comprehensive
+)
+order by ruleset, county_code, level, indicator_code

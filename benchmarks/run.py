@@ -14,8 +14,9 @@
    run's Dagster step events, and peak RSS (see `RssSampler` and benchmarks/pipeline_run.py).
 3. The coefficient kernel on the run's `int_school_unit_indicators`: vectorised (equity/) vs a naive
    pandas groupby().apply() vs one DuckDB query; they must agree (|Δcv| < 1e-9).
-4. A lower bound: one DuckDB query from the raw CSVs to the moe_2017 coefficients (lower_bound.sql),
-   checked against the published fct_county_coefficients (|Δcv| < 1e-6).
+4. A lower bound: one DuckDB query from the raw CSVs to every row of fct_county_coefficients for the
+   year (three rule sets, each indicator and COMPREHENSIVE, both levels; lower_bound.sql), checked row
+   by row against the published table (same rows, same NULLs, same n_units, |Δcv| < 1e-6).
 5. Code-location load time: fresh `python -c "import orchestration.definitions"` processes.
 6. A 5-year backfill (one run over the partition range) against one year. It runs last, within
    `--budget` minutes (default 15) for the whole benchmark and under `--rss-cap` (default 60 % of the
@@ -54,6 +55,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE = REPO_ROOT / "bench_cache"
 LOWER_BOUND_SQL = Path(__file__).resolve().parent / "lower_bound.sql"
+SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 FEED_NAMES = ("schools", "enrollment", "teachers", "facilities", "finance", "county_finance", "county_submission")
 OFFLINE_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -448,12 +450,12 @@ def bench_kernels(warehouse: Path, year: int, runs: int) -> dict:
 
 def lower_bound(landing: Path, year: int, warehouse: Path, runs: int) -> dict:
     import duckdb
-    import numpy as np
 
     sql = LOWER_BOUND_SQL.read_text(encoding="utf-8")
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     con.execute("set variable feed_dir = ?", [str(landing / str(year))])
+    con.execute("set variable seed_dir = ?", [str(SEEDS_DIR)])
     con.execute("set variable year = ?", [year])
     times, lb = timed_runs(lambda: con.execute(sql).df(), runs)
     con.close()
@@ -462,28 +464,45 @@ def lower_bound(landing: Path, year: int, warehouse: Path, runs: int) -> dict:
     pub_con = duckdb.connect(str(source), read_only=True)
     try:
         pub = pub_con.execute(
-            "select county_code, level, indicator_code, n_units, cv from fct_county_coefficients "
-            "where year = ? and ruleset = 'moe_2017' and indicator_code <> 'COMPREHENSIVE'", [year]).df()
+            "select ruleset, county_code, level, indicator_code, n_units, cv from fct_county_coefficients "
+            "where year = ?", [year]).df()
     finally:
         pub_con.close()
-    m = lb.merge(pub, on=["county_code", "level", "indicator_code"], how="outer", suffixes=("", "_pub"),
-                 indicator=True)
-    x, y = m["cv"].to_numpy(dtype=float), m["cv_pub"].to_numpy(dtype=float)
-    both = ~np.isnan(x) & ~np.isnan(y)
-    check = {
-        "groups": len(lb), "published_groups": len(pub), "unmatched": int((m["_merge"] != "both").sum()),
-        "null_mismatch": int((np.isnan(x) != np.isnan(y)).sum()),
-        "max_abs_diff_cv": float(np.max(np.abs(x[both] - y[both]))) if both.any() else float("nan"),
-        "compared_with": source.name,
-    }
-    check["agree"] = (check["unmatched"] == 0 and check["null_mismatch"] == 0
+    check = {**compare_coefficients(lb, pub), "compared_with": source.name}
+    check["agree"] = (check["unmatched"] == 0 and check["null_mismatch"] == 0 and check["n_units_mismatch"] == 0
                       and check["max_abs_diff_cv"] < AGREE_LOWER_BOUND)
     say(f"  lower bound (lower_bound.sql, DuckDB from the raw CSVs): median {fmt_s(median(times))} "
-        f"(runs: {', '.join(f'{t:.2f}' for t in times)}), {len(lb):,} coefficients")
-    say(f"  vs {source.name} fct_county_coefficients (moe_2017): max |Δcv| {check['max_abs_diff_cv']:.2e}, "
-        f"NULL mismatches {check['null_mismatch']}, unmatched {check['unmatched']} → "
+        f"(runs: {', '.join(f'{t:.2f}' for t in times)}), {len(lb):,} coefficients "
+        f"({', '.join(f'{k} {v:,}' for k, v in lb.groupby('ruleset').size().items())})")
+    say(f"  vs {source.name} fct_county_coefficients (every rule set, indicator and COMPREHENSIVE): "
+        f"max |Δcv| {check['max_abs_diff_cv']:.2e}, NULL mismatches {check['null_mismatch']}, "
+        f"n_units mismatches {check['n_units_mismatch']}, unmatched {check['unmatched']} "
+        f"({check['only_lower_bound']} only here, {check['only_published']} only published) → "
         f"{'agree' if check['agree'] else 'DISAGREE'}")
     return {"times": times, "median": median(times), "check": check}
+
+
+def compare_coefficients(lb, pub) -> dict:
+    """Row by row (ruleset × county × level × indicator_code) the lower bound against the published
+    coefficients: rows on one side only, cv NULL on one side only, n_units differing, max |Δcv|."""
+    import numpy as np
+
+    keys = ["ruleset", "county_code", "level", "indicator_code"]
+    m = lb.merge(pub, on=keys, how="outer", suffixes=("", "_pub"), indicator=True)
+    x, y = m["cv"].to_numpy(dtype=float), m["cv_pub"].to_numpy(dtype=float)
+    matched = (m["_merge"] == "both").to_numpy()
+    both = matched & ~np.isnan(x) & ~np.isnan(y)
+    n_lb = m["n_units"].to_numpy(dtype=float)
+    n_pub = m["n_units_pub"].to_numpy(dtype=float)
+    return {
+        "groups": len(lb), "published_groups": len(pub),
+        "unmatched": int((~matched).sum()),
+        "only_lower_bound": int((m["_merge"] == "left_only").sum()),
+        "only_published": int((m["_merge"] == "right_only").sum()),
+        "null_mismatch": int((matched & (np.isnan(x) != np.isnan(y))).sum()),
+        "n_units_mismatch": int((matched & (n_lb != n_pub)).sum()),
+        "max_abs_diff_cv": float(np.max(np.abs(x[both] - y[both]))) if both.any() else float("nan"),
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------
