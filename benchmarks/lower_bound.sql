@@ -8,7 +8,8 @@
 -- spellings than the generator's Chinese labels, quarantine and its consequence (a county with a
 -- quarantined row gets NULL coefficients in the published table: this query has no quarantine, so it
 -- agrees only on feeds that pass the contract), the cv_null_reason wording, the caps (cv_max,
--- within_cap), every other table, the checks and the publication. Nothing is written.
+-- within_cap), settings other than the dbt_project.yml defaults (written out below as constants), every
+-- other table, the checks and the publication. Nothing is written.
 --
 -- Variables (SET VARIABLE before running): feed_dir = '<landing>/<year>' (the year's CSV files),
 -- seed_dir = 'dbt_project/seeds' (the published standards), year = the year.
@@ -18,9 +19,10 @@
 -- §4, §5) with the dbt_project.yml defaults, written out here:
 --   * school units: 小学 / 小学教学点 → primary; 初级中学 → junior; 九年 / 十二年一贯制 → primary + junior;
 --     完全中学 → junior; special-education schools, vocational junior schools (and senior parts) out;
---   * teaching points: in a rule set with teaching points, those under 50 students out, those at or
---     over 50 merged into the parent school's primary unit (students, teachers, facilities added up);
---     in one without (basic_2012), every teaching point out and no unit merges anything;
+--   * teaching points: in a rule set with teaching points, those under 50 students (or with no primary
+--     enrolment row) out, those at or over 50 merged into the parent school's primary unit (students,
+--     teachers, facilities added up); in one without (basic_2012), every teaching point out and no unit
+--     merges anything;
 --   * 一贯制 / 完全中学: whole-school facilities apportioned by weighted enrolment (primary 1 : junior
 --     1.1 : senior 1.32; 完全中学 junior 1 : senior 1.2); teachers and students are per stage;
 --   * numerators: R1 = B7 qualified teachers (primary: associate degree and above; junior: bachelor
@@ -29,14 +31,19 @@
 --     value (万元 × 10000), R7 multimedia classrooms, B4 computers, B5 books, B6 full-time teachers,
 --     B8 teachers with an intermediate or higher title; value = numerator × per_students / students;
 --   * the coefficient per county × level × indicator: X̄ = Σ P·X / Σ P, S = sqrt(Σ P·(X − X̄)² / Σ P),
---     CV = S / X̄ (population form); units with 0 students carry no weight and are not counted; a unit
---     with an unknown part (a NULL anywhere in what it adds up) leaves the indicator's group without a
---     coefficient (not computed over a shortened list); X̄ = 0 → no coefficient;
+--     CV = S / X̄ (population form), over the units with students or with unknown students (units with
+--     0 students are dropped: no weight, not in n_units); a unit whose students or numerator is unknown
+--     (a missing feed row or a blank cell in any part it adds up) leaves that indicator's group without
+--     X̄, S and CV (not computed over a shortened list; n_units and students still given); X̄ = 0 → CV
+--     NULL (X̄ and S given); a county × level with no such unit has no row;
 --   * COMPREHENSIVE per rule set × county × level: the mean of the rule set's indicator CVs, NULL if
 --     any is NULL; its n_units and students are the indicators' (the same units), its weighted_mean
 --     and std_dev NULL.
--- Rule sets with the same teaching-point rule share their units, so an indicator's coefficient is
--- computed once per (teaching points in or out) × level × indicator and given to each rule set that has it.
+-- How: rule sets with the same teaching-point rule share their units, and an indicator's coefficient
+-- depends only on its numerator (the scaling multiplies X̄ and S alike), so X̄ and S are computed once
+-- per unit set (teaching points in / out) × county × level for each of the 11 numerators per student
+-- (a few of them on a unit set no rule set uses them on), then given to each rule set × indicator of
+-- standards.csv, X̄ and S times per_students. An indicator code outside R1–R7 / B1–B8 gets no row.
 
 with rulesets as (
     select ruleset, includes_teaching_points as with_tp
