@@ -250,11 +250,13 @@ class RssSampler(threading.Thread):
     The sum counts shared pages once per process (a slight over-estimate); a peak shorter than the
     interval can be missed — the child's own getrusage figures are exact per process. Over `cap`
     bytes it kills the child's process group (the child runs in its own session): on a shared machine
-    a run that would exhaust memory must fail alone, not wake the OOM killer."""
+    a run that would exhaust memory must fail alone, not wake the OOM killer. With `progress`, the peak
+    so far is written there every few seconds (a long run stopped before its end still reports it)."""
 
-    def __init__(self, pid: int, cap: int | None = None, interval: float = 0.2):
+    def __init__(self, pid: int, cap: int | None = None, interval: float = 0.2, progress: Path | None = None):
         super().__init__(daemon=True)
-        self.pid, self.cap, self.interval = pid, cap, interval
+        self.pid, self.cap, self.interval, self.progress = pid, cap, interval, progress
+        self._written = 0.0
         self.peak_total = 0
         self.peak_by_name: dict[str, int] = {}
         self.killed_at: float | None = None
@@ -277,6 +279,12 @@ class RssSampler(threading.Thread):
                 self.killed_at = time.perf_counter() - self._t0
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)
+            elapsed = time.perf_counter() - self._t0
+            if self.progress is not None and elapsed - self._written >= 5:
+                self._written = elapsed
+                with contextlib.suppress(OSError):
+                    self.progress.write_text(json.dumps({"seconds": round(elapsed, 1), "peak_tree_rss": self.peak_total,
+                                                         "peak_by_name": self.peak_by_name}), encoding="utf-8")
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -299,7 +307,7 @@ def run_pipeline(name: str, landing: Path, year: int, since: int | None = None, 
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        sampler = RssSampler(proc.pid, cap=rss_cap)
+        sampler = RssSampler(proc.pid, cap=rss_cap, progress=run_dir / "rss_peak.json")
         try:
             sampler.start()
             code = proc.wait()

@@ -38,6 +38,10 @@ class JunhengTranslator(DagsterDbtTranslator):
 
 translator = JunhengTranslator()
 
+# dbt unit tests check the models' logic on given rows, not the year's data: they run in CI
+# (tests/integration/test_dbt_unit_tests.py), not in every run — dbt's own advice for production builds.
+RUN_EXCLUDE = "resource_type:unit_test"
+
 
 def dbt_env(years: Sequence[int] | None, duckdb_path: Path | str,
             timeline_years: Sequence[int] | None = None) -> dict[str, str]:
@@ -118,6 +122,7 @@ def keep_partial_parse(invocation_target: Path) -> None:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="resource_type:seed path:models/staging path:models/intermediate",
+    exclude=RUN_EXCLUDE,
     name="dbt_indicators",
     partitions_def=yearly_partitions,
     backfill_policy=single_run,
@@ -132,6 +137,7 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="path:models/marts",
+    exclude=RUN_EXCLUDE,
     name="dbt_marts",
     partitions_def=yearly_partitions,
     backfill_policy=single_run,

@@ -25,6 +25,8 @@ def test_a_reader_in_a_loop_during_publication_sees_no_error_and_no_mixture(work
         row["school_id"] = "1121030060"
         if feed in extra:
             row = pd.DataFrame([extra[feed]])
+        for delivered in folder.glob(f"{feed}.*"):  # the fixture's landing mixes formats (xlsx, parquet)
+            delivered.unlink()
         pd.concat([df, row], ignore_index=True).to_csv(folder / f"{feed}.csv", index=False)
 
     stop = tmp_path / "stop"

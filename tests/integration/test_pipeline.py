@@ -2,19 +2,16 @@
 quarantine → incomplete, and publication gated by every check (the last good file survives)."""
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from synthetic import build_feeds
+from synthetic import build_feeds, write_demo_plan
 from tests import worked_example
-from tests.integration.helpers import content_hash, published, run, run_years, working, write_feeds
+from tests.integration.helpers import content_hash, published, run, working, write_feeds
 
 B5_SQL = ("select cv from fct_county_coefficients where ruleset = 'basic_2012' and level = 'primary' "
           "and indicator_code = 'B5' and county_code = ?")
@@ -24,33 +21,17 @@ def sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def cli_run(tmp_path_factory):
-    """The worked example delivered as counties deliver it — GB18030 CSV with Chinese headers, an xlsx
-    and a parquet file — run once through the CLI: (the finished `junheng run`, its warehouse)."""
-    root = tmp_path_factory.mktemp("cli")
-    landing = root / "landing"
-    worked_example.write(landing, encoding="gb18030", headers="zh", feeds=("schools", "enrollment"))
-    worked_example.write(landing, fmt="xlsx", headers="zh", feeds=("teachers",))
-    worked_example.write(landing, fmt="parquet", feeds=("facilities",))
-    env = {**os.environ, "JUNHENG_WAREHOUSE": str(root / "unused")}
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "junheng"), "run", "--landing", str(landing), "--year", "2024",
-         "--warehouse", str(root / "wh"), "--ruleset", "basic_2012"],
-        capture_output=True, text=True, env=env, timeout=900)
-    return proc, root / "wh"
-
-
-def test_cli_publishes_the_worked_example_b5_coefficient(cli_run):
-    proc, wh = cli_run
+def test_cli_publishes_the_worked_example_b5_coefficient(worked_example_cli):
+    """The worked example through `junheng run` (the session's fixture, tests/integration/conftest.py)."""
+    proc, wh = worked_example_cli, worked_example_cli.wh
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "210302" in proc.stdout and "0.515" in proc.stdout and "published.duckdb" in proc.stdout
     cv = published(wh, B5_SQL, [worked_example.COUNTY])["cv"].item()
     assert abs(cv - 0.5153) < 0.0005
 
 
-def test_gb18030_chinese_headers_xlsx_and_parquet_give_the_same_result(cli_run):
-    proc, wh = cli_run
+def test_gb18030_chinese_headers_xlsx_and_parquet_give_the_same_result(worked_example_cli):
+    proc, wh = worked_example_cli, worked_example_cli.wh
     assert proc.returncode == 0, proc.stderr[-3000:]
     loads = working(wh, "select feed, status from feed_loads where year = 2024").set_index("feed")["status"]
     assert (loads[["schools", "enrollment", "teachers", "facilities"]] == "loaded").all(), loads
@@ -64,17 +45,11 @@ def demo_frames():
 
 
 @pytest.fixture(scope="module")
-def good_run(tmp_path_factory, demo_frames):
-    """A warehouse holding one good publication of the demo year."""
-    landing = tmp_path_factory.mktemp("landing")
-    wh = tmp_path_factory.mktemp("wh")
-    write_feeds(landing, 2022, build_feeds(counties=9, year=2022, seed=0))  # Q1 needs Y − 2
-    # every year of the range is delivered: a year with no schools rows stops the run (issue 10)
-    write_feeds(landing, 2023, build_feeds(counties=9, year=2023, seed=0))
-    write_feeds(landing, 2024, demo_frames)
-    outcome = run_years(landing, wh, 2022, 2024)
-    assert outcome.success, outcome.problems
-    return landing, wh
+def good_run(demo_published):
+    """(landing, warehouse) holding one good publication of the demo's years 2018–2024, run as one
+    range (the session's, tests/integration/conftest.py: read only, copied to be changed). Its 2024
+    feeds are `demo_frames`."""
+    return demo_published
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +69,7 @@ def test_run_twice_gives_identical_marts(good_run, rerun):
     assert content_hash(rerun) == content_hash(wh)
     log = published(rerun, "select * from publication_log order by published_at")
     assert len(log) == 2 and log["run_id"].nunique() == 2
-    assert log["years"].tolist() == ["2022,2023,2024", "2023"]
+    assert log["years"].tolist() == [",".join(map(str, range(2018, 2025))), "2023"]
 
 
 def test_demo_verdicts_differ_for_the_reasons_built_in(good_run):
@@ -120,6 +95,7 @@ def _modify_and_run(good_run, tmp_path, demo_frames, change):
     change(frames)
     bad_landing = tmp_path / "landing"
     write_feeds(bad_landing, 2024, frames)
+    write_demo_plan(bad_landing, 2024)  # delivered with 2024: without it the run stops at the feed gone
     copy = tmp_path / "wh"
     shutil.copytree(wh, copy)
     before = sha(copy / "published.duckdb")
@@ -140,6 +116,7 @@ def redelivered(good_run, tmp_path_factory, demo_frames):
     e.loc[e["school_id"] == victim, "students"] = -5
     root = tmp_path_factory.mktemp("redelivered")
     folder = write_feeds(root / "landing", 2024, frames)
+    write_demo_plan(root / "landing", 2024)
     pd.DataFrame({"学段": ["小学", "高中"], "指标代码": ["R2", "R2"], "单位成本(元)": [200000, 1]}).to_csv(
         folder / "unit_costs.csv", index=False)
     copy = root / "wh"
@@ -189,8 +166,8 @@ def test_a_failing_check_publishes_nothing_and_keeps_the_last_good_file(good_run
 def test_published_years_are_replaced_not_duplicated(good_run, rerun):
     _, wh = good_run
     years = published(rerun, "select year, count(*) n from mart_county_readiness group by year order by year")
-    assert years["year"].tolist() == [2022, 2023, 2024]
-    assert years["n"].tolist() == [27, 27, 27]  # 9 counties × 3 rule sets, once each
+    assert years["year"].tolist() == list(range(2018, 2025))
+    assert years["n"].tolist() == [27] * 7  # 9 counties × 3 rule sets, once each
     pd.testing.assert_frame_equal(
         published(rerun, "select * from mart_county_level_resources where year = 2024 order by all"),
         published(wh, "select * from mart_county_level_resources where year = 2024 order by all"))

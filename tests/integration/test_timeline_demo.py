@@ -16,22 +16,15 @@ import shutil
 import duckdb
 import pytest
 
-from synthetic import generate_feeds, write_demo_plan
-from tests.integration.helpers import published, run, run_years
+from tests.integration.helpers import copy_published, published, run
 
 RS = "moe_2017"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("timeline_demo")
-    landing, wh = root / "landing", root / "wh"
-    for year in range(2018, 2025):
-        generate_feeds(landing, counties=9, year=year, seed=0)
-        write_demo_plan(landing, year)
-    outcome = run_years(landing, wh, 2018, 2024)
-    assert outcome.success, outcome.problems
-    return landing, wh
+def demo(demo_published, tmp_path_factory):
+    """A copy of the demo's seven years run as one range and published (tests/integration/conftest.py)."""
+    return copy_published(demo_published, tmp_path_factory.mktemp("timeline_demo"))
 
 
 def test_city_progress_and_milestones_follow_the_years(demo):
@@ -114,28 +107,14 @@ def test_the_run_published_the_reports_of_its_seven_years(demo):
     assert 'data-figure="timetable">有风险 at_risk<' in row[:row.index("</tr>")]
 
 
-def test_rerun_of_a_past_year_refreshes_the_timetable(demo, tmp_path):
-    landing, wh = demo
-    before = published(wh, "select * from mart_county_timetable order by all")
-    outcome = run(landing, wh, 2021)
-    assert outcome.success, outcome.problems
-    log = published(wh, "select years, row_counts from publication_log order by published_at desc limit 1")
-    assert log["years"].item() == "2021"
-    assert '"mart_county_timetable": 27' in log["row_counts"].item()  # published whole: 9 counties × 3 rule sets
-    years = published(wh, "select distinct year from mart_city_progress order by 1")["year"].tolist()
-    assert years == list(range(2018, 2025))
-    after = published(wh, "select * from mart_county_timetable order by all")
-    assert after.equals(before)  # same feeds, same timetable
-    # the new publication's reports: the year re-run, and the latest year (the page people read)
-    reports = wh / "published_reports"
-    assert sorted(p.name for p in reports.iterdir() if p.is_dir()) == ["2021", "2024"]
-
-
-def test_an_unpublished_past_year_blocks_the_timetable(demo):
+def test_an_unpublished_past_year_blocks_the_timetable_and_a_rerun_of_it_refreshes_it(demo):
     """A past year whose working rows differ from its publication (a run of it failed its checks) must not
-    reach the published timetable through another year's run: the check names the year; nothing changes."""
+    reach the published timetable through another year's run: the check names the year; nothing changes.
+    Re-running that past year puts its audited figures back and publishes the tables across years whole
+    again (a re-run of one past year refreshes them), with the same timetable as before."""
     landing, wh = demo
     before = (wh / "published.duckdb").read_bytes()
+    timetable = published(wh, "select * from mart_county_timetable order by all")
     con = duckdb.connect(str(wh / "junheng.duckdb"))
     try:
         con.execute("update mart_county_readiness set status = 'ready' where year = 2022 and county_code = '210321'")
@@ -146,8 +125,20 @@ def test_an_unpublished_past_year_blocks_the_timetable(demo):
     assert any("timeline_inputs_match_publication" in p and "2022: mart_county_readiness" in p
                for p in outcome.problems), outcome.problems
     assert (wh / "published.duckdb").read_bytes() == before
-    # re-running 2022 puts its audited figures back, and the next run publishes again
-    assert run(landing, wh, 2022).success
-    assert run(landing, wh, 2024).success
-    shutil.rmtree(wh / "logs", ignore_errors=True)
 
+    outcome = run(landing, wh, 2022)
+    assert outcome.success, outcome.problems
+    log = published(wh, "select years, row_counts from publication_log order by published_at desc limit 1")
+    assert log["years"].item() == "2022"
+    assert '"mart_county_timetable": 27' in log["row_counts"].item()  # published whole: 9 counties × 3 rule sets
+    years = published(wh, "select distinct year from mart_city_progress order by 1")["year"].tolist()
+    assert years == list(range(2018, 2025))
+    after = published(wh, "select * from mart_county_timetable order by all")
+    assert after.equals(timetable)  # same feeds, same timetable: the tampered row did not reach it
+    readiness = published(wh, "select status from mart_county_readiness where year = 2022 and county_code = '210321' "
+                              "and ruleset = ?", [RS])
+    assert (readiness["status"] != "ready").all()
+    # the new publication's reports: the year re-run, and the latest year (the page people read)
+    reports = wh / "published_reports"
+    assert sorted(p.name for p in reports.iterdir() if p.is_dir()) == ["2022", "2024"]
+    shutil.rmtree(wh / "logs", ignore_errors=True)

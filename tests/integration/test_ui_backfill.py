@@ -45,6 +45,21 @@ query($id: String!) {
     ... on PythonError { message }
   }
 }"""
+LOGS = """
+query($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection {
+      events {
+        __typename
+        ... on MessageEvent { message }
+        ... on ErrorEvent { error { message cause { message } } }
+        ... on AssetCheckEvaluationEvent { evaluation { checkName success description } }
+      }
+    }
+    ... on PythonError { message }
+  }
+}"""
 ASSETS = "{ assetNodes { assetKey { path } isPartitioned } }"
 FINAL = ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED")
 
@@ -134,6 +149,24 @@ def _runs_ended(port: int, backfill_id: str) -> list[str]:
     return runs
 
 
+def _messages(port: int, backfill_id: str) -> str:
+    """The backfill's runs' event log as one text, as the UI's run page shows it: every message, each
+    step failure's error (and its cause), and each failed check with its description."""
+    runs = _graphql(port, RUNS, {"id": backfill_id})["runsOrError"]["results"]
+    out = []
+    for r in runs:
+        logs = _graphql(port, LOGS, {"runId": r["runId"]})["logsForRun"]
+        assert logs["__typename"] == "EventConnection", logs
+        for e in logs["events"]:
+            out.append(e.get("message") or "")
+            error = e.get("error") or {}
+            out += [error.get("message") or "", (error.get("cause") or {}).get("message") or ""]
+            check = e.get("evaluation")
+            if check and not check["success"]:
+                out.append(f"check {check['checkName']} failed: {check.get('description') or ''}")
+    return "\n".join(out)
+
+
 def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
     port, wh, tmp = dagster_dev
     nodes = _graphql(port, ASSETS)["assetNodes"]
@@ -160,34 +193,34 @@ def test_graphql_backfill_of_three_years_publishes_them(dagster_dev):
 
     # Issue 10: the year's landing folder disappears (an unmounted share) and 2023 is backfilled again
     # from the UI: the run fails, and neither the publication nor the year's raw rows change.
+    # Issue 14's guard on this path too: a past year's working rows no longer match its publication
+    # (as after a run of it that failed its checks). A run of 2024 launched from the UI must not carry
+    # them into the published timetable: the run fails on the guard and the publication is unchanged.
+    # Both are launched at once, without waiting for the daemon to mark the first backfill complete
+    # (it looks every 30 s): one look launches both runs, one at a time (max_concurrent_runs 1).
     before = (wh / "published.duckdb").read_bytes()
     shutil.rmtree(tmp / "landing" / "2023")
-    con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
+    con = duckdb.connect(str(wh / "junheng.duckdb"))
     try:
         raw_before = con.execute("select count(*) from raw_schools where year = 2023").fetchone()[0]
+        con.execute("update mart_county_readiness set status = 'ready' where year = 2022")
     finally:
         con.close()
-    # launched without waiting for the daemon to mark the first backfill complete: its next look does both
     again = _launch(port, keys, ["2023"])
-    status = _status(port, backfill)
-    assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (status, (tmp / "dagster_dev.log").read_text()[-3000:])
-    status = _status(port, again)
-    assert status in ("COMPLETED_FAILED", "FAILED"), status
+    guarded = _launch(port, keys, ["2024"])
+    assert _runs_ended(port, again) == ["FAILURE"], (tmp / "dagster_dev.log").read_text()[-3000:]
+    assert _runs_ended(port, guarded) == ["FAILURE"], (tmp / "dagster_dev.log").read_text()[-3000:]
     assert (wh / "published.duckdb").read_bytes() == before
     con = duckdb.connect(str(wh / "junheng.duckdb"), read_only=True)
     try:
         assert con.execute("select count(*) from raw_schools where year = 2023").fetchone()[0] == raw_before > 0
     finally:
         con.close()
-
-    # Issue 14's guard on this path too: a past year's working rows no longer match its publication
-    # (as after a run of it that failed its checks). A run of 2024 launched from the UI must not carry
-    # them into the published timetable: the run fails on the guard and the publication is unchanged.
-    con = duckdb.connect(str(wh / "junheng.duckdb"))
-    try:
-        con.execute("update mart_county_readiness set status = 'ready' where year = 2022")
-    finally:
-        con.close()
-    guarded = _launch(port, keys, ["2024"])
-    assert _runs_ended(port, guarded) == ["FAILURE"], (tmp / "dagster_dev.log").read_text()[-3000:]
-    assert (wh / "published.duckdb").read_bytes() == before
+    status = _status(port, backfill)
+    assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (status, (tmp / "dagster_dev.log").read_text()[-3000:])
+    status = _status(port, again)
+    assert status in ("COMPLETED_FAILED", "FAILED"), status
+    # why each failed, from the runs' event logs: the missing landing, and the guard naming 2022
+    assert "no schools rows" in _messages(port, again)
+    guard = _messages(port, guarded)
+    assert "check timeline_inputs_match_publication failed" in guard and "2022" in guard, guard[-3000:]

@@ -1,0 +1,42 @@
+"""The dbt unit tests (`unit_tests:` in the models' YAML: the 一贯制 split, teaching points, the
+indicator arithmetic, the 6-of-7 rule...) check the models' logic on given rows. They run here, once
+per test run, and not in every pipeline run: the runs' `dbt build` excludes them
+(orchestration/assets/dbt.py RUN_EXCLUDE), as dbt advises for production builds."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from core.settings import DBT_PROJECT_DIR
+from orchestration.assets.dbt import dbt_env
+from orchestration.environment import OFFLINE_ENV
+from tests.integration.helpers import copy_published
+
+
+def test_every_dbt_unit_test_passes(worked_example_published, tmp_path, dbt_manifest):
+    _, wh = copy_published(worked_example_published, tmp_path)  # the models' relations exist there
+    target = tmp_path / "target"
+    target.mkdir()
+    kept = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if kept.exists():
+        shutil.copyfile(kept, target / "partial_parse.msgpack")
+    env = {**os.environ, **OFFLINE_ENV, **dbt_env(None, wh / "junheng.duckdb")}
+    proc = subprocess.run([str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
+                           "--profiles-dir", ".", "--target-path", str(target)],
+                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    declared = set(manifest["unit_tests"])
+    assert len(declared) >= 6
+    assert {r["unique_id"] for r in results if r["status"] == "pass"} == declared
+
+
+def test_the_runs_dbt_build_leaves_the_unit_tests_out():
+    from orchestration.assets.dbt import RUN_EXCLUDE, dbt_indicators, dbt_marts
+
+    for assets in (dbt_indicators, dbt_marts):
+        assert assets.op.tags.get("dagster_dbt/exclude") == RUN_EXCLUDE
