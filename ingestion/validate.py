@@ -460,14 +460,22 @@ def _hex(hashes: np.ndarray) -> np.ndarray:
     return out.view("S16").ravel().astype(str).astype(object)
 
 
-# Characters pandas' JSON writer escapes (`"`, `\`, `/`, controls), or writes raw where str.splitlines()
-# then splits a line (U+0085, U+2028, U+2029): a row holding one is written by pandas itself.
+# Characters pandas' JSON writer escapes (`"`, `\`, `/`, controls), or writes raw (U+0085, U+2028,
+# U+2029: line breaks to str.splitlines(), not to JSON lines): a row holding one is written by pandas.
 _JSON_SPECIAL = r'[\x00-\x1f"\\/\x{7f}\x{85}\x{2028}\x{2029}]'
 _JSON_SPECIAL_PY = re.compile('[\x00-\x1f"\\\\/\x7f\x85\u2028\u2029]')
 
 
-def _pandas_json(cells: pd.DataFrame) -> list[str]:
-    return cells.to_json(orient="records", lines=True, force_ascii=False).splitlines() if len(cells) else []
+def json_lines(cells: pd.DataFrame) -> list[str]:
+    """Each row as `to_json(orient="records", lines=True, force_ascii=False)` writes it. The records are
+    split on "\n" only (a cell's own newline is escaped): not str.splitlines(), which also breaks at
+    U+0085, U+2028 and U+2029, raw in a cell, and so would give more lines than rows."""
+    if not len(cells):
+        return []
+    text = cells.to_json(orient="records", lines=True, force_ascii=False)
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
 
 
 def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
@@ -478,7 +486,7 @@ def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], 
     names = [str(c) for c in data_cols]
     if (not len(raw) or any(a.null_count for a in cells.values()) or len(set(names)) != len(names)
             or any(_JSON_SPECIAL_PY.search(n) for n in names)):
-        return _pandas_json(raw[data_cols].astype(str))
+        return json_lines(raw[data_cols].astype(str))
     keys = ['{"' + names[0] + '":"'] + ['","' + n + '":"' for n in names[1:]]
     json = " || ".join(f"{_lit(k)} || c{j}" for j, k in enumerate(keys)) + " || " + _lit('"}')
     text = " || ".join(f"c{j}" for j in range(len(names)))
@@ -486,9 +494,9 @@ def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], 
                     "FROM d ORDER BY _pos").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
     odd = np.flatnonzero(pd.isna(lines))
     if len(odd):
-        rest = _pandas_json(raw[data_cols].iloc[odd].astype(str))
+        rest = json_lines(raw[data_cols].iloc[odd].astype(str))
         if len(rest) != len(odd):  # a cell split the line: what pandas does with the whole file
-            return _pandas_json(raw[data_cols].astype(str))
+            return json_lines(raw[data_cols].astype(str))
         lines[odd] = rest
     return lines
 

@@ -26,7 +26,14 @@ from ingestion.contract import (
     normalize_header,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
-from ingestion.validate import VIOLATION_COLUMNS, SchoolsReference, ValidatedFeed, _nfkc, feed_notes
+from ingestion.validate import (
+    VIOLATION_COLUMNS,
+    SchoolsReference,
+    ValidatedFeed,
+    _nfkc,
+    feed_notes,
+    json_lines,
+)
 
 
 def _by_value(text: pd.Series, fn) -> pd.Series:
@@ -218,8 +225,7 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     data_cols = [c for c in raw.columns if c != "_row_number"]
     delivered_cells = raw[data_cols].astype(str)
     typed["_row_hash"] = pd.util.hash_pandas_object(delivered_cells, index=False).map(lambda h: f"{h:016x}").to_numpy()
-    typed["_delivered"] = delivered_cells.to_json(orient="records", lines=True, force_ascii=False).splitlines() \
-        if len(raw) else []
+    typed["_delivered"] = json_lines(delivered_cells)
 
     if "county_code" in typed.columns:
         county = typed["county_code"]

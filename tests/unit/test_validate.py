@@ -148,3 +148,21 @@ def test_county_plan_rows_are_typed_and_bad_ones_quarantined():
     assert rules(result, 2) == {"unknown_county"}
     bad = result.violations[result.violations["_row_number"] == 3]
     assert {"planned_year", "budget_yuan_per_year"} <= set(bad["column_name"])
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\n"])
+def test_a_line_break_inside_a_cell_is_kept_as_delivered(char):
+    """A school name holding a line break (U+2028/U+2029/U+0085 as some spreadsheets export them, or a
+    newline): the row is kept and typed, its delivered text is one JSON record holding the name, and the
+    other rows are untouched (no bare ValueError from a row count that no longer matches)."""
+    import json
+
+    df = worked_example.frames()["schools"].copy()
+    df.loc[1, "school_name"] = f"第二{char}小学"
+    result = validate_feed(delivered("schools", df))
+    assert result.violations.empty, result.violations.to_dict("records")
+    typed = result.typed
+    assert len(typed) == len(df) and not typed["_quarantined"].any()
+    assert typed["school_name"].iloc[1] == f"第二{char}小学"
+    records = [json.loads(line) for line in typed["_delivered"]]
+    assert [r["school_name"] for r in records] == df["school_name"].tolist()
