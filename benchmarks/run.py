@@ -496,7 +496,7 @@ def compare_coefficients(lb, pub) -> dict:
     import numpy as np
 
     keys = ["ruleset", "county_code", "level", "indicator_code"]
-    m = lb.merge(pub, on=keys, how="outer", suffixes=("", "_pub"), indicator=True)
+    m = lb.merge(pub, on=keys, how="outer", suffixes=("", "_pub"), indicator=True, validate="one_to_one")
     x, y = m["cv"].to_numpy(dtype=float), m["cv_pub"].to_numpy(dtype=float)
     matched = (m["_merge"] == "both").to_numpy()
     both = matched & ~np.isnan(x) & ~np.isnan(y)

@@ -476,8 +476,6 @@ def json_lines(cells: pd.DataFrame) -> list[str]:
     return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
 
 
-
-
 def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
                     data_cols: list) -> np.ndarray | list[str]:
     """Each delivered row as `DataFrame.to_json(orient="records", lines=True, force_ascii=False)` writes

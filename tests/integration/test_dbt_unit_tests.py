@@ -25,7 +25,7 @@ def test_every_dbt_unit_test_passes(worked_example_published, tmp_path, dbt_mani
         shutil.copyfile(kept, target / "partial_parse.msgpack")
     env = {**os.environ, **OFFLINE_ENV, **dbt_env(None, wh / "junheng.duckdb")}
     proc = subprocess.run([str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
-                           "--profiles-dir", ".", "--target-path", str(target)],
+                           "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
                           cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
