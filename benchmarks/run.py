@@ -816,9 +816,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"one year{at}", fmt_s(one), "", ""))
         rows.append((f"backfill {args.backfill_years} years{at}", fmt_s(backfill["e2e_seconds"]), "", ""))
         if backfill.get("killed_over_cap") or not backfill.get("success"):
-            rows.append((f"backfill / one year{at}", "did not finish", f"≤ {TARGET_BACKFILL_RATIO:.0f}×", "MISS"))
+            rows.append((f"backfill / one year{at}", "did not finish", f"≤ {TARGET_BACKFILL_RATIO:.1f}×", "MISS"))
         else:
-            rows.append((f"backfill / one year{at}", f"{ratio:.2f}×", f"≤ {TARGET_BACKFILL_RATIO:.0f}×",
+            rows.append((f"backfill / one year{at}", f"{ratio:.2f}×", f"≤ {TARGET_BACKFILL_RATIO:.1f}×",
                          verdict(ok and ratio <= TARGET_BACKFILL_RATIO)))
         peak = fmt_bytes(backfill["peak_tree_rss"])
         rows.append((f"peak RSS of the backfill{at}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,21 @@ _WORKING_INVENTORY = """
         on e.year = l.year
     where l.status = 'loaded' and l.rows_delivered > 0 and list_contains($years, l.year)
 """
+
+
+# Memory the publishing DuckDB connection may use (DuckDB's own default is 80 % of the machine): over
+# it, the sorts that make the file deterministic spill to disk. A five-year national backfill sorts
+# ≈ 22 M school × indicator rows; unbounded that took ≈ 5 GB of the run's process.
+MEMORY_ENV = "JUNHENG_PUBLISH_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+def memory_limit(env: dict[str, str] | None = None) -> str:
+    """The publishing connection's DuckDB memory_limit (a DuckDB size: '1GB', '512MB')."""
+    value = (os.environ if env is None else env).get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", value, flags=re.IGNORECASE):
+        raise ValueError(f"{MEMORY_ENV}={value!r} is not a size such as 1GB or 512MB")
+    return value
 
 
 def _quote_path(path: Path) -> str:
@@ -194,6 +210,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     The publication becomes a version (`<warehouse>/publications/<id>/`: the DuckDB file, the marts
     as Parquet, manifest.json); the last JUNHENG_KEEP_PUBLICATIONS (10) are kept for rollback."""
     published_at = published_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    limit = memory_limit()  # a bad setting stops here, before anything is written
     years = sorted({int(y) for y in years})
     published_db.parent.mkdir(parents=True, exist_ok=True)
     vid = version_id(published_at, run_id)
@@ -203,7 +220,8 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(tmp))
+    spill = staging / ".spill"  # removed with the staging folder, whatever happens
+    con = duckdb.connect(str(tmp), config={"memory_limit": limit, "temp_directory": str(spill)})
     try:
         con.execute(f"attach {_quote_path(working_db)} as w (read_only)")
         previous: set[str] = set()
@@ -250,6 +268,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     con.close()
+    shutil.rmtree(spill, ignore_errors=True)
     _fsync(tmp)
     manifest = {"id": vid, "published_at": published_at.isoformat(), "run_id": run_id, "years": years,
                 "row_counts": counts, "checks_passed": len(checks), "checks": list(checks),

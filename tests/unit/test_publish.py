@@ -129,3 +129,33 @@ def test_a_warehouse_copied_without_links_still_publishes(tmp_path):
     publish(w2, p2, [2024], "run-bbbbbbbb")
     assert parquet_link(p2).is_symlink()
     assert _read(p2, f"select v from '{parquet_link(p2) / 'mart_county_readiness.parquet'}'") == [(2,)]
+
+
+def test_a_publication_larger_than_its_memory_limit_spills_and_is_the_same(tmp_path, monkeypatch):
+    """The publishing connection's memory is bounded (JUNHENG_PUBLISH_MEMORY_LIMIT): a year whose sort
+    does not fit spills to disk inside the version being staged and gives the same table; nothing of the
+    spill is left in the version. A size that is not one is refused, naming the setting."""
+    from publication.publish import MEMORY_ENV, publications_dir
+
+    w = tmp_path / "junheng.duckdb"
+    _working(w, 2024, 1)
+    con = duckdb.connect(str(w))
+    con.execute("create or replace table fct_school_unit_indicators as select 2024 as year, "
+                "lpad((i % 2850)::varchar, 6, '0') as county_code, hash(i) as v, md5(i::varchar) as s "
+                "from range(3000000) t(i)")
+    con.close()
+    monkeypatch.setenv(MEMORY_ENV, "64MB")
+    small = tmp_path / "small" / "published.duckdb"
+    publish(w, small, [2024], "run-small")
+    monkeypatch.setenv(MEMORY_ENV, "4GB")
+    large = tmp_path / "large" / "published.duckdb"
+    publish(w, large, [2024], "run-large")
+    q = "select count(*), bit_xor(hash(year, county_code, v, s)), min(v), max(s) from fct_school_unit_indicators"
+    assert _read(small, q) == _read(large, q) and _read(small, q)[0][0] == 3_000_000
+    first = _read(small, "select v from fct_school_unit_indicators limit 3")
+    assert first == _read(large, "select v from fct_school_unit_indicators limit 3")  # the same order
+    assert not list(publications_dir(small).rglob(".spill"))
+    monkeypatch.setenv(MEMORY_ENV, "plenty")
+    with pytest.raises(ValueError, match=MEMORY_ENV):
+        publish(w, tmp_path / "bad" / "published.duckdb", [2024], "run-bad")
+    assert not (tmp_path / "bad").exists()  # refused before anything was written
