@@ -472,8 +472,7 @@ def json_lines(cells: pd.DataFrame) -> list[str]:
     U+0085, U+2028 and U+2029, raw in a cell, and so would give more lines than rows."""
     if not len(cells):
         return []
-    text = cells.to_json(orient="records", lines=True, force_ascii=False)
-    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+    return cells.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n").split("\n")
 
 
 def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
@@ -492,10 +491,7 @@ def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], 
                     "FROM d ORDER BY _pos").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
     odd = np.flatnonzero(pd.isna(lines))
     if len(odd):
-        rest = json_lines(raw[data_cols].iloc[odd].astype(str))
-        if len(rest) != len(odd):  # a cell split the line: what pandas does with the whole file
-            return json_lines(raw[data_cols].astype(str))
-        lines[odd] = rest
+        lines[odd] = json_lines(raw[data_cols].iloc[odd].astype(str))  # one record per row, whatever the cells
     return lines
 
 

@@ -35,8 +35,12 @@ def test_every_dbt_unit_test_passes(worked_example_published, tmp_path, dbt_mani
     assert {r["unique_id"] for r in results if r["status"] == "pass"} == declared
 
 
-def test_the_runs_dbt_build_leaves_the_unit_tests_out():
-    from orchestration.assets.dbt import RUN_EXCLUDE, dbt_indicators, dbt_marts
-
-    for assets in (dbt_indicators, dbt_marts):
-        assert assets.op.tags.get("dagster_dbt/exclude") == RUN_EXCLUDE
+def test_a_runs_dbt_build_runs_models_and_tests_but_no_unit_test(worked_example_published):
+    """What dbt itself reported running in the worked example's `junheng run` (its log in
+    <warehouse>/logs): models, seeds and data tests, and not one unit test."""
+    _, wh = worked_example_published
+    logs = list((wh / "logs").glob("run-*.log"))
+    assert logs, "the run keeps its log"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in logs)
+    assert " START sql table model " in text and " START test " in text and " START seed " in text
+    assert " START unit_test " not in text
