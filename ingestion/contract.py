@@ -307,6 +307,22 @@ def enum_map(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
 # resources between levels, unknown. Rule `stage_missing` quarantines the school's rows.
 STAGE_COMPLETE_TYPES = ("nine_year", "twelve_year")
 
+# A count (an integer column) above this is no count a school or a county holds (the largest school has
+# tens of thousands of pupils, a county's books run to millions): the row is quarantined `out_of_range`,
+# never cast (a BIGINT holds 2^63 - 1; a sum of such values overflows).
+MAX_COUNT = 1_000_000_000
+# Characters a cell may hold that no one sees (byte-order mark, zero-width spaces and joiners, word
+# joiner): shown as \uXXXX in messages, so "'\ufeff12' is not a number" says why.
+INVISIBLE_CHARACTERS = "\ufeff\u200b\u200c\u200d\u2060"
+
+
+def visible(text: str) -> str:
+    """`text` with the invisible characters written as \\uXXXX escapes (for messages)."""
+    for ch in INVISIBLE_CHARACTERS:
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    return text
+
+
 # Flags: values that are possible but implausible, or that change how a row counts. A flagged row is
 # KEPT and computed with; the flag is reported (table `feed_flags`, run log) and never makes a county
 # incomplete — quarantine does that. Severity `implausible`: check the value with the county;

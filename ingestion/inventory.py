@@ -5,8 +5,12 @@ path or a sync that has not arrived looks like "every feed absent", and evaluati
 a published year with nothing. And a re-run that would lose a feed, or a fifth of the schools or
 pupils, is refused unless the operator says it is meant (`--accept-shrink`).
 
-Both sides of the comparison count the same things: data rows per feed, and the pupils of the
-`enrollment` feed (every stage, every row with a number).
+Two guards take the same decision (`judge_shrink`) on what each can see. Before anything is loaded,
+the landing's files: a feed delivered no more, or a fifth fewer `schools` rows. Before publication,
+what will be evaluated, county by county: the schools that passed the contract and their pupils (valid
+`enrollment` rows of those schools). Rows that are quarantined, doubled or moved to another county code
+are not evaluated, so they never count as schools or pupils: a county whose evaluated schools or pupils
+drop by more than the limit, or that vanishes from the year, is refused.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ class YearInventory:
 
     year: int
     rows: dict[str, int] = field(default_factory=dict)  # feed → data rows (feeds with rows only)
-    students: float | None = None  # sum of enrollment.students; None when enrollment is absent
+    students: float | None = None  # pupils evaluated (valid rows of evaluated schools); None: not known here
     where: str = ""  # the landing folder or the publication it was read from
+    # county → (schools evaluated, pupils evaluated); None where it is not known (a landing's files,
+    # a publication made before this was kept)
+    counties: dict[str, tuple[int, float | None]] | None = None
 
     @property
     def schools(self) -> int:
@@ -61,40 +68,26 @@ def max_shrink(env: dict[str, str] | None = None) -> float:
 
 
 @functools.lru_cache(maxsize=32)
-def _count_file(feed: str, path: str, mtime_ns: int, size: int) -> tuple[int, float | None]:
-    import pandas as pd  # the parsing stack loads when a run or a sensor reads a file, not at import
+def _count_file(feed: str, path: str, mtime_ns: int, size: int) -> int:
+    from ingestion.readers import read_feed_file  # the parsing stack loads when a file is read, not at import
 
-    from ingestion.readers import read_feed_file
-
-    delivered = read_feed_file(feed, path)
-    students = None
-    if feed == "enrollment":
-        students = float(pd.to_numeric(delivered.frame["students"].str.strip(), errors="coerce").sum())
-    return len(delivered.frame), students
+    return len(read_feed_file(feed, path).frame)
 
 
 def landing_inventory(landing: Path | str, year: int) -> YearInventory:
-    """Count what `<landing>/<year>/` delivers (each file read once per version). A file that cannot
-    be read at all raises FeedFileError, as loading it would."""
-    from ingestion.readers import FeedFileError, find_feed_file
+    """Count the data rows `<landing>/<year>/` delivers per feed (each file read once per version). A file
+    that cannot be read at all raises FeedFileError (`no_rows` and `empty_file` too), as loading it
+    would: the operator is told what is wrong with the file, not that its feed would disappear."""
+    from ingestion.readers import find_feed_file
 
     rows: dict[str, int] = {}
-    students = None
     for feed in FEEDS:
         path = find_feed_file(landing, year, feed)
         if path is None:
             continue
         st = path.stat()
-        try:
-            n, pupils = _count_file(feed, str(path), st.st_mtime_ns, st.st_size)
-        except FeedFileError as e:
-            if e.rule in ("no_rows", "empty_file"):
-                continue  # a file with no data rows delivers nothing: counted as absent here
-            raise
-        rows[feed] = n
-        if feed == "enrollment":
-            students = pupils
-    return YearInventory(year=year, rows=rows, students=students, where=str(Path(landing) / str(year)))
+        rows[feed] = _count_file(feed, str(path), st.st_mtime_ns, st.st_size)
+    return YearInventory(year=year, rows=rows, where=str(Path(landing) / str(year)))
 
 
 def schools_delivered(landing: Path | str, year: int) -> tuple[bool, str]:
@@ -114,7 +107,7 @@ def schools_delivered(landing: Path | str, year: int) -> tuple[bool, str]:
         _count_file("schools", str(path), st.st_mtime_ns, st.st_size)  # refuses a file without data rows
     except FeedFileError as e:
         if e.rule in ("no_rows", "empty_file"):
-            return False, f"{e.file} has no data rows"
+            return False, f"{e.file}: [{e.rule}] the file has no data rows"
         return True, ""  # an unusable file is reported (and stops the year) by the schools load itself
     return True, ""
 
@@ -145,7 +138,30 @@ def shrink_problems(before: YearInventory | None, after: YearInventory, limit: f
 
     dropped("schools", before.schools, after.schools)
     if "enrollment" in after.rows:
-        dropped("pupils", before.students, after.students)
+        dropped("pupils evaluated", before.students, after.students)
+    if before.counties is not None and after.counties is not None:
+        out += _county_problems(before, after, limit)
+    return out
+
+
+def _county_problems(before: YearInventory, after: YearInventory, limit: float) -> list[str]:
+    """Per county: one that vanishes from the year (no school evaluated now), or whose evaluated schools
+    or pupils drop by more than `limit`."""
+    out = []
+    for county, (schools, pupils) in sorted(before.counties.items()):
+        now_schools, now_pupils = after.counties.get(county, (0, None))
+        if schools and not now_schools:
+            others = sorted(set(after.counties) - set(before.counties))
+            out.append(f"county {county} would vanish from {before.year}: {schools:,} school(s) evaluated in the "
+                       f"publication, none now (a blank, doubled or quarantined school row, or a changed county "
+                       f"code{': the delivery now names ' + ', '.join(others[:5]) if others else ''})")
+            continue
+        if schools and now_schools < schools * (1 - limit) - 1e-9:
+            out.append(f"county {county}: schools evaluated would drop by {1 - now_schools / schools:.1%} (more "
+                       f"than {limit:.0%}): {schools:,} published, {now_schools:,} now")
+        if pupils and now_pupils is not None and now_pupils < pupils * (1 - limit) - 1e-9:
+            out.append(f"county {county}: pupils evaluated would drop by {1 - now_pupils / pupils:.1%} (more "
+                       f"than {limit:.0%}): {pupils:,.0f} published, {now_pupils:,.0f} now")
     return out
 
 

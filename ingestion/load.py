@@ -24,6 +24,8 @@ from ingestion.validate import (
     SchoolsReference,
     ValidatedFeed,
     ambiguous_percentage_flags,
+    attribute_counties,
+    county_name_flags,
     percentage_parts,
     plausibility_flags,
     validate_feed,
@@ -245,7 +247,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
         ref = schools_reference_from_landing(landing, year)
     else:
         ref = schools_reference(con, year) if feed != "schools" else None
-    validated = validate_feed(delivered, ref)
+    validated = attribute_counties(validate_feed(delivered, ref))
     rel_path = str(path.relative_to(Path(landing).resolve()))
     vio = validated.violations
     summary = FeedLoadSummary(
@@ -258,6 +260,9 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     )
     summary.extra_columns = list(delivered.extra_columns)
     write_feed(con, year, feed, validated, summary, loaded_at)
+    if feed == "schools" and _report_flags(summary, schools_flags(con, year, validated, rel_path)):
+        con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
+                    ["; ".join(summary.notes), year, feed])
     if feed == "county_submission" and _report_flags(summary, submission_flags(con, year, validated, rel_path)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
                     ["; ".join(summary.notes), year, feed])
@@ -288,6 +293,17 @@ def submission_flags(con: duckdb.DuckDBPyConnection, year: int, validated: Valid
     flags["year"] = year
     flags["_source_file"] = source_file
     _replace_flags(con, year, ["county_submission"], flags)
+    return flags
+
+
+def schools_flags(con: duckdb.DuckDBPyConnection, year: int, validated: ValidatedFeed,
+                  source_file: str | None) -> pd.DataFrame:
+    """Replace the year's schools flags (county names that disagree within a county) from its valid rows."""
+    valid = validated.typed[~validated.typed["_quarantined"].astype(bool)]
+    flags = county_name_flags(valid)
+    flags["year"] = year
+    flags["_source_file"] = source_file
+    _replace_flags(con, year, ["schools"], flags)
     return flags
 
 

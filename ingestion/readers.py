@@ -48,6 +48,7 @@ class DeliveredFeed:
     ragged_rows: dict[int, int] = field(default_factory=dict)  # row number → delivered field count
     delivered_headers: list[str] = field(default_factory=list)
     encoding_note: str | None = None  # how an ambiguous encoding was decided
+    read_notes: list[str] = field(default_factory=list)  # how the file was read (e.g. merged cells filled)
 
 
 def confined(landing: Path, candidate: Path) -> Path:
@@ -160,6 +161,12 @@ def _decode_not_utf8(data: bytes, path: Path, utf8_error: UnicodeDecodeError) ->
             raise FeedFileError(path, "truncated",
                                 f"ends inside a UTF-8 character (byte {start}, line {_line_of(data, start)}): "
                                 "the file was cut off; deliver it again")
+    try:
+        gb_text, gb_error = data.decode("gb18030"), None
+    except UnicodeDecodeError as e:
+        gb_text, gb_error = None, e
+    if gb_text is None:
+        _refuse_a_line_in_no_encoding(data, path)
     # Lines that are genuine UTF-8 Chinese beside lines that are not: two encodings in one file (e.g. a
     # GBK header template pasted over UTF-8 rows). GB18030 would read the UTF-8 lines as wrong Chinese.
     utf8_lines = []
@@ -177,15 +184,33 @@ def _decode_not_utf8(data: bytes, path: Path, utf8_error: UnicodeDecodeError) ->
                             f"line {_line_of(data, start)} is not UTF-8 (GBK?) but line(s) "
                             f"{', '.join(map(str, utf8_lines[:5]))} are UTF-8; save the whole file in one encoding",
                             rows=[n - 1 for n in utf8_lines[:5]])
-    try:
-        return data.decode("gb18030"), "gb18030", None
-    except UnicodeDecodeError as gb_error:
-        raise FeedFileError(
-            path, "encoding",
-            f"neither UTF-8 (bad byte at offset {start}, line {_line_of(data, start)}) nor GB18030 "
-            f"(bad byte at offset {gb_error.start}, line {_line_of(data, gb_error.start)}); "
-            "re-export the file as UTF-8",
-        ) from gb_error
+    if gb_text is not None:
+        return gb_text, "gb18030", None
+    raise FeedFileError(
+        path, "encoding",
+        f"neither UTF-8 (bad byte at offset {start}, line {_line_of(data, start)}) nor GB18030 "
+        f"(bad byte at offset {gb_error.start}, line {_line_of(data, gb_error.start)}); "
+        "re-export the file as UTF-8",
+    ) from gb_error
+
+
+def _refuse_a_line_in_no_encoding(data: bytes, path: Path) -> None:
+    """Refuse `encoding` at the first line that is neither UTF-8 nor GB18030 (e.g. stray 0xFF bytes),
+    naming its byte offset: such a file is not "mixed" however many of its other lines are good."""
+    offset = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as utf8_error:
+                try:
+                    line.decode("gb18030")
+                except UnicodeDecodeError:
+                    bad = offset + utf8_error.start
+                    raise FeedFileError(path, "encoding",
+                                        f"byte 0x{data[bad]:02X} at offset {bad} (line {number}) is neither UTF-8 "
+                                        "nor GB18030; re-export the file as UTF-8", rows=[number - 1]) from None
+        offset += len(line) + 1
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]], str, str | None]:
@@ -217,12 +242,53 @@ def _frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]]]:
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _has_merged_cells(path: Path) -> bool:
+    """Whether any sheet of the workbook merges cells (a scan of the sheets' XML; no workbook load)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return any(_MERGE_CELL.search(z.read(n)) for n in z.namelist()
+                   if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+
+
+def _fill_merged_cells(path: Path) -> tuple[io.BytesIO, list[str]]:
+    """The workbook with every merged range of its first sheet unmerged and each of its cells holding the
+    range's value, as the spreadsheet shows it (a county_code merged over five rows is the code of all
+    five; openpyxl alone reads it in the top cell only, the other rows blank)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb.worksheets[0]
+    filled = []
+    for rng in list(ws.merged_cells.ranges):
+        value = ws.cell(rng.min_row, rng.min_col).value
+        ws.unmerge_cells(str(rng))
+        for row in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col):
+            for cell in row:
+                cell.value = value
+        filled.append(str(rng))
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out, filled
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    notes = []
     try:
-        df = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
-    except Exception as e:  # openpyxl raises many types for a damaged workbook
+        source: Path | io.BytesIO = path
+        if _has_merged_cells(path):
+            source, filled = _fill_merged_cells(path)
+            if filled:
+                notes.append(f"merged cells {', '.join(sorted(filled)[:10])}{' …' if len(filled) > 10 else ''} "
+                             "read as the spreadsheet shows them: the merged value in every cell of the range")
+        df = pd.read_excel(source, sheet_name=0, dtype=object, engine="openpyxl")
+    except Exception as e:  # openpyxl and zipfile raise many types for a damaged workbook
         raise FeedFileError(path, "unreadable_xlsx", f"not a readable XLSX workbook ({type(e).__name__}: {e})") from e
-    return _frame_rows(df)
+    return (*_frame_rows(df), notes)
 
 
 def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -240,11 +306,11 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
     encoding = None
     if path.stat().st_size == 0:
         raise FeedFileError(path, "empty_file", "the file is empty (0 bytes)")
-    note = None
+    note, read_notes = None, []
     if ext == "csv":
         headers, rows, encoding, note = _read_csv(path)
     elif ext == "xlsx":
-        headers, rows = _read_xlsx(path)
+        headers, rows, read_notes = _read_xlsx(path)
     elif ext == "parquet":
         headers, rows = _read_parquet(path)
     else:
@@ -297,7 +363,7 @@ def read_feed_file(feed: str, path: Path | str) -> DeliveredFeed:
     return DeliveredFeed(feed=feed, path=path, frame=frame, encoding=encoding, extra_columns=extra,
                          absent_columns=absent,
                          header_renames=renames, ragged_rows=ragged, delivered_headers=list(headers),
-                         encoding_note=note)
+                         encoding_note=note, read_notes=read_notes)
 
 
 def unrecognised_files(landing: Path | str, year: int | str) -> list[str]:

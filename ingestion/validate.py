@@ -29,6 +29,8 @@ from ingestion.contract import (
     IMPLAUSIBLE_AREA_M2_PER_STUDENT,
     IMPLAUSIBLE_EQUIPMENT_YUAN_PER_STUDENT,
     IMPLAUSIBLE_STUDENTS_PER_CLASS,
+    INVISIBLE_CHARACTERS,
+    MAX_COUNT,
     SCHOOL_CHILD_FEEDS,
     STAGE_COMPLETE_TYPES,
     STAGES_BY_TYPE,
@@ -37,6 +39,7 @@ from ingestion.contract import (
     enum_map,
     enum_spellings,
     normalize_header,
+    visible,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
 
@@ -60,7 +63,10 @@ class SchoolsReference:
     @classmethod
     def from_schools(cls, typed: pd.DataFrame) -> SchoolsReference:
         ids = typed[typed["school_id"].notna()]
-        county = ids.drop_duplicates("school_id").set_index("school_id")["county_code"]
+        # the first row of a school that names its county (a blank county_code on one copy does not
+        # leave the school's child rows without one)
+        named = pd.concat([ids[ids["county_code"].notna()], ids[ids["county_code"].isna()]])
+        county = named.drop_duplicates("school_id").set_index("school_id")["county_code"]
         valid = ids[~ids["_quarantined"]]
         types = valid.set_index("school_id")["school_type"]
         return cls(county, types)
@@ -126,6 +132,13 @@ def _lit(text: object) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _visible_sql(x: str) -> str:
+    """`contract.visible(x)` in SQL: the invisible characters of a cell shown as \\uXXXX in a message."""
+    for ch in INVISIBLE_CHARACTERS:
+        x = f"replace({x}, {_lit(ch)}, {_lit(visible(ch))})"
+    return x
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -158,7 +171,7 @@ def _number_spellings(values: list[str]) -> pa.Table:
         value[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     first_int = [bool(ok) and pd.to_numeric(pd.Series([v], dtype=object)).dtype.kind in "iu"
                  for v, ok in zip(values, first.notna(), strict=True)]
-    value = value.where(value.notna(), None)
+    value = value.where(np.isfinite(value), None)  # 'inf', '-inf', '1e309', 'NaN' are no numbers
     return pa.table({"raw": pa.array(values, type=pa.string()), "blank": pa.array(blank, type=pa.bool_()),
                      "v": pa.array(value.to_numpy(dtype=object), type=pa.float64(), from_pandas=True),
                      "first_int": pa.array(first_int, type=pa.bool_())})
@@ -262,7 +275,7 @@ class _FeedSql:
                                f" ELSE {'coalesce(' + m + '.first_int, false)' if has_m else 'false'} END"
                                f" AS h{i}_first_int")
                 if c.kind == "int":
-                    typed.append(f"CASE WHEN h{i}_v = trunc(h{i}_v) AND NOT isinf(h{i}_v) "
+                    typed.append(f"CASE WHEN h{i}_v = trunc(h{i}_v) AND abs(h{i}_v) <= {MAX_COUNT} "
                                  f"THEN CAST(h{i}_v AS BIGINT) END AS {_ident(c.name)}")
                 else:
                     typed.append(f"h{i}_v AS {_ident(c.name)}")
@@ -310,8 +323,8 @@ class _FeedSql:
                 i = self.index[name]
                 first = self.con.execute(f"SELECT _pos, h{i}_raw FROM t WHERE NOT h{i}_blank AND h{i}_v IS NULL "
                                          "ORDER BY _pos LIMIT 5").fetchall()
-                labels = self.delivered.frame.index
-                rows = [int(labels[p]) for p, _ in first]
+                numbers = self.delivered.frame["_row_number"].to_numpy()
+                rows = [int(numbers[p]) for p, _ in first]  # the data row numbers quarantine uses
                 raise FeedFileError(self.delivered.path, "wrong_type", f"no value of column '{name}' is a number "
                                     f"(e.g. {first[0][1]!r})", column=name, rows=rows)
 
@@ -327,7 +340,7 @@ class _FeedSql:
     def column_rules(self, stats: dict[str, tuple[int, int, bool]]) -> None:
         for i, c in enumerate(self.present):
             raw, blank = f"h{i}_raw", f"h{i}_blank"
-            quoted = f"'''' || {raw} || ''''"
+            quoted = f"'''' || {_visible_sql(raw)} || ''''"
             if c.required:
                 self.add(blank, c.name, "required", _lit(f"{c.name} ({c.zh}) is blank"))
             if c.kind in ("int", "num"):
@@ -336,6 +349,8 @@ class _FeedSql:
                 if c.kind == "int":
                     self.add(f"{v} IS NOT NULL AND (isinf({v}) OR {v} <> trunc({v}))", c.name, "not_an_integer",
                              f"{quoted} || ' is not a whole number'")
+                    self.add(f"abs({v}) > {MAX_COUNT}", c.name, "out_of_range",
+                             f"{quoted} || {_lit(f' is beyond any count (more than {MAX_COUNT:,})')}")
                 if c.min_value is not None:
                     op = "<=" if c.min_exclusive else "<"
                     rule = "not_positive" if c.min_exclusive else "negative"
@@ -351,7 +366,7 @@ class _FeedSql:
                          f"{quoted} || {_lit(f' is not an accepted {c.name}')}")
             elif c.pattern:
                 self.add(f"NOT {blank} AND h{i}_bad_format", c.name, "format",
-                         f"'''' || h{i}_clean || " + _lit(f"' does not match the format {c.pattern}"))
+                         f"'''' || {_visible_sql(f'h{i}_clean')} || " + _lit(f"' does not match the format {c.pattern}"))
         ragged = self.delivered.ragged_rows
         if ragged:
             self.con.register("ragged", pa.table({"_row_number": pa.array(list(ragged), type=pa.int64()),
@@ -504,6 +519,7 @@ def feed_notes(delivered: DeliveredFeed) -> list[str]:
     notes = []
     if delivered.encoding_note:
         notes.append(f"encoding: {delivered.encoding_note}")
+    notes += delivered.read_notes
     if delivered.extra_columns:
         notes.append(f"unknown extra column(s) kept in _delivered: {', '.join(delivered.extra_columns)}")
     if delivered.absent_columns:
@@ -594,6 +610,48 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=feed_notes(delivered))
 
 
+def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
+    """A quarantined `schools` row whose own county_code cannot be read (blank, or a merged cell read
+    blank) still makes a county incomplete: the county the school_id's other rows name, else the one
+    its teaching points (rows naming it as parent) name, else its parent school's; each message says
+    which. When none can be told it stays NULL and the message says so: dbt then marks every county of
+    the year's delivery incomplete (int_county_data_status). Other feeds are returned as they are."""
+    typed, vio = validated.typed, validated.violations
+    if validated.feed != "schools" or not len(vio) or not vio["county_code"].isna().any():
+        return validated
+    rows = typed.set_index("_row_number")
+    known = typed[typed["county_code"].notna() & typed["school_id"].notna()]
+    by_school = known.groupby("school_id")["county_code"].agg(lambda s: s.mode().iloc[0] if s.nunique() == 1 else None)
+    children = known[known["parent_school_id"].notna()]
+    by_children = children.groupby("parent_school_id")["county_code"].agg(
+        lambda s: s.iloc[0] if s.nunique() == 1 else None)
+
+    def resolve(number: int) -> tuple[str | None, str]:
+        row = rows.loc[number]
+        school, parent = row["school_id"], row["parent_school_id"]
+        if pd.notna(school) and by_school.get(school) is not None:
+            return by_school[school], f"the other row(s) of school_id {school}"
+        if pd.notna(school) and by_children.get(school) is not None:
+            return by_children[school], f"the teaching point(s) of school_id {school}"
+        if pd.notna(parent) and by_school.get(parent) is not None:
+            return by_school[parent], f"its parent school {parent}"
+        return None, ""
+
+    vio = vio.copy()
+    typed = typed.copy()
+    for number in vio.loc[vio["county_code"].isna(), "_row_number"].unique():
+        county, source = resolve(number)
+        at = vio["_row_number"] == number
+        if county is None:
+            vio.loc[at, "message"] += ("; the row's county cannot be told (no county_code, no other row of its "
+                                       "school): every county of this delivery is marked incomplete")
+        else:
+            vio.loc[at, "county_code"] = county
+            vio.loc[at, "message"] += f"; counted against county {county}, named by {source}"
+            typed.loc[typed["_row_number"] == number, "_county_code"] = county
+    return ValidatedFeed(feed=validated.feed, typed=typed, violations=vio, notes=validated.notes)
+
+
 def numeric_columns(feed: str) -> list[str]:
     return [c.name for c in FEED_SPECS[feed].all_columns if c.kind in ("int", "num")]
 
@@ -662,6 +720,35 @@ def plausibility_flags(enrollment: pd.DataFrame, facilities: pd.DataFrame) -> pd
     if not parts:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+def county_name_flags(schools: pd.DataFrame) -> pd.DataFrame:
+    """Valid `schools` rows whose county_name differs from the name the county is published under: the
+    one most of its rows give, ties to the later delivered row (as int_county_data_status chooses it).
+    One row's typo must not rename a county silently; kept and flagged, the name chosen is stated.
+
+    `schools`: county_code, county_name, _row_number, _county_code, school_id (valid rows)."""
+    s = schools[schools["county_code"].notna() & schools["county_name"].notna()].copy()
+    if s.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    counts = (s.groupby(["county_code", "county_name"])["_row_number"].agg(["size", "max"]).reset_index()
+              .sort_values(["county_code", "size", "max"], ascending=[True, False, False]))
+    chosen = counts.drop_duplicates("county_code").set_index("county_code")
+    total = s.groupby("county_code").size()
+    s["key_value"] = s["school_id"].astype(str)
+    name = s["county_code"].map(chosen["county_name"])
+    odd = s["county_name"] != name
+
+    def message(i: int) -> str:
+        code = s.at[i, "county_code"]
+        return (f"county_name '{s.at[i, 'county_name']}' differs from '{chosen.at[code, 'county_name']}', which "
+                f"{chosen.at[code, 'size']} of the county's {total[code]} rows give; county {code} is published "
+                f"as '{chosen.at[code, 'county_name']}' (the name most rows give, ties to the later row)")
+
+    flags = _flags("schools", s, odd, "county_name", "county_name_disagrees", "implausible",
+                   pd.Series(float("nan"), index=s.index), None, "")
+    flags["message"] = [message(i) for i in s.index[odd.to_numpy()]]
+    return flags
 
 
 SUBMISSION_RULES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "submission_rules.csv"

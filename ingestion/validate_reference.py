@@ -16,6 +16,7 @@ from ingestion.contract import (
     COUNTY_FEEDS,
     FALSE_VALUES,
     FEED_SPECS,
+    MAX_COUNT,
     SCHOOL_CHILD_FEEDS,
     STAGE_COMPLETE_TYPES,
     STAGES_BY_TYPE,
@@ -24,6 +25,7 @@ from ingestion.contract import (
     enum_map,
     enum_spellings,
     normalize_header,
+    visible,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
 from ingestion.validate import (
@@ -64,7 +66,7 @@ class _Violations:
         return pd.concat(self.parts, ignore_index=True)
 
 
-def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Series:
+def _coerce_column(col: Column, text: pd.Series, path, v: _Violations, raw_numbers: pd.Series) -> pd.Series:
     blank = text.isna() | (text.astype(str).str.strip() == "")
     if col.required:
         v.add(blank, col.name, "required", f"{col.name} ({col.zh}) is blank")
@@ -77,15 +79,20 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
             cleaned = _nfkc(text[retry].astype(str)).str.replace(",", "", regex=False)
             values = values.astype("float64")
             values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        values = values.where(~values.isin([float("inf"), float("-inf")]))  # infinities are no numbers
         bad = ~blank & values.isna()
+        shown = "'" + text.astype(str).map(visible) + "'"
         if bad.any() and bad.sum() == (~blank).sum():
             rows = text.index[bad][:5]
             raise FeedFileError(path, "wrong_type", f"no value of column '{col.name}' is a number "
-                                f"(e.g. {text.loc[rows[0]]!r})", column=col.name, rows=[int(r) for r in rows])
-        v.add(bad, col.name, "not_a_number", "'" + text.astype(str) + "' is not a number")
+                                f"(e.g. {text.loc[rows[0]]!r})", column=col.name,
+                                rows=[int(r) for r in raw_numbers.loc[rows]])
+        v.add(bad, col.name, "not_a_number", shown + " is not a number")
         if col.kind == "int":
             frac = values.notna() & (values % 1 != 0)
-            v.add(frac, col.name, "not_an_integer", "'" + text.astype(str) + "' is not a whole number")
+            v.add(frac, col.name, "not_an_integer", shown + " is not a whole number")
+            v.add(values.abs() > MAX_COUNT, col.name, "out_of_range",
+                  shown + f" is beyond any count (more than {MAX_COUNT:,})")
         if col.min_value is not None:
             low = values <= col.min_value if col.min_exclusive else values < col.min_value
             rule = "not_positive" if col.min_exclusive else "negative"
@@ -93,7 +100,8 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
                   + values.astype(str))
         if col.kind == "int":
             # a fractional count is quarantined above; keep it out of the integer column
-            return values.where(values.isna() | (values % 1 == 0)).round().astype("Int64")
+            whole = (values % 1 == 0) & (values.abs() <= MAX_COUNT)
+            return values.where(values.isna() | whole).round().astype("Int64")
         return values.astype("Float64")
     if col.kind == "bool":
         norm = _by_value(text.astype(str), normalize_header)
@@ -101,14 +109,14 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
         out[norm.isin(TRUE_VALUES)] = True
         out[norm.isin(FALSE_VALUES)] = False
         bad = ~blank & out.isna()
-        v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str) + "' is not one of 1/0, true/false, 是/否, Y/N")
+        v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str).map(visible) + "' is not one of 1/0, true/false, 是/否, Y/N")
         return out
     if col.kind == "enum":
         mapping = enum_map(enum_spellings(col.name, col.values))
         out = _by_value(text.astype(str), lambda v: mapping.get(normalize_header(v)))
         bad = ~blank & out.isna()
         v.add(bad, col.name, "invalid_value",
-              "'" + text.astype(str) + f"' is not an accepted {col.name}")
+              "'" + text.astype(str).map(visible) + f"' is not an accepted {col.name}")
         return out.where(~blank, None).astype(object)
     # text
     out = text.astype(str).str.strip()
@@ -116,7 +124,7 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations) -> pd.Ser
         out = _nfkc(out)
         pat = re.compile(col.pattern)
         bad = ~blank & ~out.map(lambda s: bool(pat.fullmatch(s)))
-        v.add(bad, col.name, "format", "'" + out + f"' does not match the format {col.pattern}")
+        v.add(bad, col.name, "format", "'" + out.map(visible) + f"' does not match the format {col.pattern}")
     return out.where(~blank, None).astype(object)
 
 
@@ -210,7 +218,7 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     typed = pd.DataFrame({"_row_number": raw["_row_number"].astype("int64")})
     for col in spec.all_columns:
         if col.name in raw.columns:
-            typed[col.name] = _coerce_column(col, raw[col.name], delivered.path, v)
+            typed[col.name] = _coerce_column(col, raw[col.name], delivered.path, v, raw["_row_number"])
         else:
             typed[col.name] = pd.Series(pd.NA, index=raw.index, dtype=object if col.sql_type == "VARCHAR" else None)
     if delivered.ragged_rows:

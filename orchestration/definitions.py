@@ -20,7 +20,7 @@ from orchestration.automation import build_automation
 from orchestration.automation import default_status as automation_on
 from orchestration.checks import all_mart_checks
 from orchestration.partitions import yearly_partitions
-from orchestration.progress import progress_logger
+from orchestration.progress import file_logger, progress_logger
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
 
@@ -61,7 +61,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "junheng": JunhengConfig(landing_dir=str(settings.landing), warehouse_dir=str(settings.warehouse)),
         },
         executor=dg.in_process_executor,
-        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger, "file": file_logger},
     )
 
 

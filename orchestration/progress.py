@@ -72,3 +72,21 @@ def current_handler() -> ProgressHandler:
     handler = ProgressHandler()
     logger.addHandler(handler)
     return handler
+
+
+@dg.logger(
+    config_schema={"path": dg.Field(str, description="The run log file (appended to)"),
+                   "log_level": dg.Field(str, default_value="INFO", is_required=False)},
+    description="Every event of the run, one line each, in a file (the CLI's run log under <warehouse>/logs)",
+)
+def file_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger(f"junheng_run_file:{init_context.logger_config['path']}")
+    logger.setLevel(init_context.logger_config["log_level"].upper())
+    logger.propagate = False
+    for h in list(logger.handlers):  # one handler per file, whatever ran before in this process
+        logger.removeHandler(h)
+        h.close()
+    handler = logging.FileHandler(init_context.logger_config["path"], encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger

@@ -79,8 +79,10 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
         log_dir = settings.warehouse / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"run-{year}-{time.strftime('%Y%m%dT%H%M%S')}.log"
-        # dagster-dbt echoes dbt's log to stdout; keep it in a file so the CLI prints only the verdict.
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
+        # The run's events go to the run log (the file logger); dagster-dbt echoes dbt's log to stdout,
+        # kept in the same file so the CLI prints only the verdict.
+        run_config["loggers"]["file"] = {"config": {"path": str(log_path)}}
+        with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log if quiet else sys.stdout):
             if since is None or since == year:
                 result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
                                                 run_config=run_config)
@@ -99,21 +101,38 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
             outcome.problems.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed — {ev.description}")
     for event in result.all_events:
         if event.is_step_failure:
-            err = event.event_specific_data.error
-            text = err.message.strip() if err else "step failed"
-            cause = err.cause if err else None
-            while cause is not None:  # the user-facing reason is the innermost Failure / error
-                text = cause.message.strip()
-                cause = cause.cause
-            text = re.sub(r"^(?:[\w.]+\.)?Failure: ", "", text)  # the message, not the exception's class
+            text = failure_text(event.event_specific_data)
             if event.step_key == REPORTS_STEP:
                 outcome.reports_problem = text
             else:
                 outcome.problems.append(f"step {event.step_key} failed — {text}")
+    if outcome.problems or outcome.reports_problem:
+        with open(log_path, "a", encoding="utf-8") as log:
+            print("\nPublication BLOCKED:" if outcome.problems else "\nReports not written:", file=log)
+            for p in outcome.problems or [outcome.reports_problem]:
+                print(f"  - {p}", file=log)
     outcome.materialized = {ev.asset_key.to_user_string() for ev in result.get_asset_materialization_events()
                             if ev.asset_key is not None}
     instance.dispose()
     return outcome
+
+
+def failure_text(data) -> str:
+    """What a failed step says to its user: the description of the `dg.Failure` the step raised (the
+    project's own message: file, column, rows, rule), else the innermost error of the chain (an
+    unexpected exception), without the exception's class name."""
+    user = getattr(data, "user_failure_data", None)
+    if user is not None and user.description:
+        return user.description.strip()
+    err = data.error
+    if err is None:
+        return "step failed"
+    text = err.message.strip()
+    cause = err.cause
+    while cause is not None:
+        text = cause.message.strip()
+        cause = cause.cause
+    return re.sub(r"^(?:[\w.]+\.)?Failure: ", "", text)
 
 
 def run_docs(settings: Settings) -> Path | None:

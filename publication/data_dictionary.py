@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.settings import RULESETS
 from publication.catalog import published_tables
-from publication.publish import INVENTORY_TABLE, LOG_TABLE
+from publication.publish import COUNTY_INVENTORY_TABLE, INVENTORY_TABLE, LOG_TABLE
 
 DICTIONARY_MD = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -35,10 +35,24 @@ FEED_INVENTORY = {
                    "computed from. A re-run is compared with it before it may replace the year.",
     "columns": {
         "year": "School year · 学年",
-        "feed": "Feed name (../shared/spec/feeds.md) · 数据文件",
+        "feed": "Feed name (README, \"The feed contract\") · 数据文件",
         "rows_delivered": "Data rows the feed delivered for the year · 交付行数",
-        "students": "enrollment only: pupils over every row and stage · 在校生数 (NULL for other feeds)",
+        "students": "enrollment only: pupils evaluated — valid rows of schools that passed the contract, every "
+                    "stage · 参与评估的在校生数 (NULL for other feeds)",
         "source_file": "The file, relative to the landing folder · 来源文件",
+    },
+}
+
+
+COUNTY_INVENTORY = {
+    "description": "发布所用各县评估规模 — one row per published year × county: the schools and pupils its verdicts "
+                   "were computed over. A re-run whose county would vanish, or whose evaluated schools or pupils "
+                   "would drop by more than JUNHENG_MAX_SHRINK, is refused unless accepted.",
+    "columns": {
+        "year": "School year · 学年",
+        "county_code": "County code · 县级单位代码",
+        "schools_evaluated": "Schools and teaching points of the county that passed the feed contract · 参与评估的学校数",
+        "students_evaluated": "Their pupils: valid enrollment rows, every stage; NULL without enrollment · 参与评估的在校生数",
     },
 }
 
@@ -61,7 +75,8 @@ def render() -> str:
                   "| column | meaning |", "|---|---|"]
         lines += [f"| `{name}` | {meaning} |" for name, meaning in t.columns]
         lines.append("")
-    for table, doc in ((LOG_TABLE, PUBLICATION_LOG), (INVENTORY_TABLE, FEED_INVENTORY)):
+    for table, doc in ((LOG_TABLE, PUBLICATION_LOG), (INVENTORY_TABLE, FEED_INVENTORY),
+                       (COUNTY_INVENTORY_TABLE, COUNTY_INVENTORY)):
         lines += [f"## `{table}`", "", doc["description"], "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{k}` | {v} |" for k, v in doc["columns"].items()]
         lines.append("")

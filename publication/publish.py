@@ -30,19 +30,40 @@ LOG_COLUMNS = (
     "published_at TIMESTAMP, run_id VARCHAR, years VARCHAR, row_counts VARCHAR, rows_total BIGINT, "
     "checks_passed INTEGER, checks VARCHAR, accepted_shrink VARCHAR"
 )
-# What each published year was computed from: data rows per feed and the enrollment feed's pupils.
-# A re-run is compared with it before it may replace the year (ingestion/inventory.py).
+# What each published year was computed from: data rows per feed and the pupils evaluated (valid
+# enrollment rows of schools that passed the contract), and per county the schools and pupils evaluated.
+# A re-run is compared with them before it may replace the year (ingestion/inventory.py).
 INVENTORY_TABLE = "feed_inventory"
 INVENTORY_COLUMNS = "year INTEGER, feed VARCHAR, rows_delivered BIGINT, students DOUBLE, source_file VARCHAR"
-# The working warehouse's side of the same inventory (feed_loads is written by every feed load).
-_WORKING_INVENTORY = """
+COUNTY_INVENTORY_TABLE = "county_inventory"
+COUNTY_INVENTORY_COLUMNS = "year INTEGER, county_code VARCHAR, schools_evaluated BIGINT, students_evaluated DOUBLE"
+# The working warehouse's side of the same inventories (feed_loads is written by every feed load).
+_EVALUATED = """
+    with schools as (
+        select year, school_id, county_code from {w}raw_schools
+        where not _quarantined and list_contains($years, year)
+    ),
+    pupils as (
+        select e.year, s.county_code, sum(e.students)::double as students
+        from {w}raw_enrollment e join schools s using (year, school_id)
+        where not e._quarantined and list_contains($years, e.year)
+        group by all
+    ),
+    counties as (
+        select c.year, c.county_code, c.schools_evaluated, p.students as students_evaluated
+        from (select year, county_code, count(*) as schools_evaluated from schools group by all) c
+        left join pupils p using (year, county_code)
+    )
+"""
+_WORKING_INVENTORY = _EVALUATED + """
     select l.year, l.feed, l.rows_delivered,
            case when l.feed = 'enrollment' then e.students end as students, l.source_file
     from {w}feed_loads l
-    left join (select year, sum(students)::double as students from {w}raw_enrollment group by year) e
+    left join (select year, sum(students_evaluated) as students from counties group by year) e
         on e.year = l.year
     where l.status = 'loaded' and l.rows_delivered > 0 and list_contains($years, l.year)
 """
+_WORKING_COUNTY_INVENTORY = _EVALUATED + "select * from counties"
 
 
 # Memory the publishing DuckDB connection may use (DuckDB's own default is 80 % of the machine): over
@@ -147,23 +168,30 @@ def keep_versions(env: dict[str, str] | None = None) -> int:
     return max(1, int((os.environ if env is None else env).get("JUNHENG_KEEP_PUBLICATIONS", "10")))
 
 
-def _inventory_from_rows(rows: list[tuple], where: str) -> dict[int, YearInventory]:
+def _inventory_from_rows(rows: list[tuple], where: str,
+                         counties: list[tuple] | None = None) -> dict[int, YearInventory]:
     by_year: dict[int, dict] = {}
     for year, feed, n, students, _ in rows:
         entry = by_year.setdefault(int(year), {"rows": {}, "students": None})
         entry["rows"][feed] = int(n)
         if feed == "enrollment":
             entry["students"] = None if students is None else float(students)
-    return {y: YearInventory(year=y, rows=e["rows"], students=e["students"], where=where)
+    by_county: dict[int, dict] = {}
+    for year, county, schools, pupils in counties or []:
+        by_county.setdefault(int(year), {})[county] = (int(schools), None if pupils is None else float(pupils))
+    return {y: YearInventory(year=y, rows=e["rows"], students=e["students"], where=where,
+                             counties=None if counties is None else by_county.get(y, {}))
             for y, e in by_year.items()}
 
 
 def working_inventory(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> dict[int, YearInventory]:
-    """What the working warehouse holds for `years` now (after this run's loads)."""
-    if not {"feed_loads", "raw_enrollment"} <= _own_tables(con):
+    """What the working warehouse holds for `years` now (after this run's loads), county by county."""
+    if not {"feed_loads", "raw_enrollment", "raw_schools"} <= _own_tables(con):
         return {}
-    rows = con.execute(_WORKING_INVENTORY.format(w=""), {"years": [int(y) for y in years]}).fetchall()
-    return _inventory_from_rows(rows, "the working warehouse")
+    params = {"years": [int(y) for y in years]}
+    rows = con.execute(_WORKING_INVENTORY.format(w=""), params).fetchall()
+    counties = con.execute(_WORKING_COUNTY_INVENTORY.format(w=""), params).fetchall()
+    return _inventory_from_rows(rows, "the working warehouse", counties)
 
 
 def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, YearInventory]:
@@ -176,10 +204,14 @@ def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, Y
             return {}
         rows = con.execute(f"select year, feed, rows_delivered, students, source_file from {INVENTORY_TABLE} "
                            "where list_contains(?, year)", [[int(y) for y in years]]).fetchall()
+        counties = None  # a publication made before the county inventory was kept: not compared by county
+        if COUNTY_INVENTORY_TABLE in _own_tables(con):
+            counties = con.execute(f"select * from {COUNTY_INVENTORY_TABLE} where list_contains(?, year)",
+                                   [[int(y) for y in years]]).fetchall()
     finally:
         con.close()
     current = current_publication(published_db)
-    return _inventory_from_rows(rows, f"publication {current}" if current else str(published_db))
+    return _inventory_from_rows(rows, f"publication {current}" if current else str(published_db), counties)
 
 
 def published_years(published_db: Path) -> list[int]:
@@ -241,12 +273,16 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             counts[table] = con.execute(
                 f"select count(*) from main.{table} where list_contains(?, year)", [years]).fetchone()[0]
         con.execute(f"create table main.{INVENTORY_TABLE} ({INVENTORY_COLUMNS})")
-        if {"feed_loads", "raw_enrollment"} <= _tables(con, "w"):
+        con.execute(f"create table main.{COUNTY_INVENTORY_TABLE} ({COUNTY_INVENTORY_COLUMNS})")
+        if {"feed_loads", "raw_enrollment", "raw_schools"} <= _tables(con, "w"):
             con.execute(f"insert into main.{INVENTORY_TABLE} " + _WORKING_INVENTORY.format(w="w.main."),
                         {"years": years})
-        if INVENTORY_TABLE in previous:
-            con.execute(f"insert into main.{INVENTORY_TABLE} by name select * from p.main.{INVENTORY_TABLE} "
-                        "where not list_contains(?, year)", [years])
+            con.execute(f"insert into main.{COUNTY_INVENTORY_TABLE} "
+                        + _WORKING_COUNTY_INVENTORY.format(w="w.main.") + " order by all", {"years": years})
+        for table in (INVENTORY_TABLE, COUNTY_INVENTORY_TABLE):
+            if table in previous:
+                con.execute(f"insert into main.{table} by name select * from p.main.{table} "  # noqa: S608
+                            "where not list_contains(?, year)", [years])
         con.execute(f"create table main.{LOG_TABLE} ({LOG_COLUMNS})")
         if LOG_TABLE in previous:  # older publications' logs lack the newer columns: NULL there
             con.execute(f"insert into main.{LOG_TABLE} by name select * from p.main.{LOG_TABLE}")
@@ -255,7 +291,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             [published_at, run_id, ",".join(map(str, years)), json.dumps(counts, sort_keys=True),
              sum(counts.values()), len(checks), "; ".join(checks), accepted_shrink],
         )
-        for table in (*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE):
+        for table in (*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE, COUNTY_INVENTORY_TABLE):
             con.execute(f"copy main.{table} to {_quote_path(staging / 'parquet' / f'{table}.parquet')} "
                         "(format parquet)")
         con.execute("detach w")

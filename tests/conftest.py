@@ -24,6 +24,7 @@ SLOWEST_FIRST = (
     "integration/test_no_shrink.py",
     "integration/test_reports_browser.py",
     "integration/test_faults.py",
+    "integration/test_bad_input.py",
     "integration/test_evaluation_items.py",
     "integration/test_concurrency.py",
     "integration/test_bi_access.py",

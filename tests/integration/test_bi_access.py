@@ -53,13 +53,13 @@ def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(wo
     import pyarrow.parquet as pq
     import sqlalchemy as sa
 
-    from publication.publish import INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
+    from publication.publish import COUNTY_INVENTORY_TABLE, INVENTORY_TABLE, LOG_TABLE, PUBLISHED_TABLES
 
     _, wh = worked_example_published  # the worked example published (tests/integration/conftest.py), read only
     engine = sa.create_engine(f"duckdb:///{wh / 'published.duckdb'}", connect_args={"read_only": True},
                               poolclass=sa.pool.NullPool)
     inspector = sa.inspect(engine)
-    expected = {*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE}
+    expected = {*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE, COUNTY_INVENTORY_TABLE}
     assert expected <= set(inspector.get_table_names())
     for name in sorted(expected):
         columns = inspector.get_columns(name)

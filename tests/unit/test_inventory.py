@@ -44,9 +44,28 @@ def test_schools_or_pupils_dropping_by_more_than_the_limit_are_refused_and_the_b
     (schools,) = shrink_problems(PUBLISHED, YearInventory(2024, {**PUBLISHED.rows, "schools": 79}, 1000.0), 0.2)
     assert schools.startswith("schools") and "21.0%" in schools and "100 published, 79 delivered" in schools
     (pupils,) = shrink_problems(PUBLISHED, YearInventory(2024, dict(PUBLISHED.rows), students=799.0), 0.2)
-    assert pupils.startswith("pupils") and "1,000 published, 799 delivered" in pupils
+    assert pupils.startswith("pupils evaluated") and "1,000 published, 799 delivered" in pupils
     # a stricter setting refuses what the default allows
     assert shrink_problems(PUBLISHED, YearInventory(2024, {**PUBLISHED.rows, "schools": 95}, 1000.0), 0.01)
+
+
+def test_a_county_that_vanishes_or_whose_evaluated_schools_or_pupils_drop_is_named():
+    before = YearInventory(2024, {"schools": 15, "enrollment": 15}, students=1500.0,
+                           counties={"210302": (10, 1000.0), "210303": (5, 500.0)})
+    # the same rows delivered, but 210303's five schools now carry another code: it vanishes
+    moved = YearInventory(2024, {"schools": 15, "enrollment": 15}, students=1500.0,
+                          counties={"210302": (10, 1000.0), "ABCDEF": (5, 500.0)})
+    (gone,) = shrink_problems(before, moved, 0.2)
+    assert gone.startswith("county 210303 would vanish from 2024: 5 school(s)") and "ABCDEF" in gone
+    # 10 → 8 evaluated schools is exactly 20 %: allowed; 7 (30 %) refused; pupils 1000 → 799 refused
+    assert shrink_problems(before, YearInventory(2024, before.rows, 1300.0,
+                                                 counties={"210302": (8, 800.0), "210303": (5, 500.0)}), 0.2) == []
+    problems = shrink_problems(before, YearInventory(2024, before.rows, 1299.0,
+                                                     counties={"210302": (7, 799.0), "210303": (5, 500.0)}), 0.2)
+    assert problems == ["county 210302: schools evaluated would drop by 30.0% (more than 20%): 10 published, 7 now",
+                        "county 210302: pupils evaluated would drop by 20.1% (more than 20%): 1,000 published, 799 now"]
+    # a publication without the county inventory (made before it was kept) is compared in total only
+    assert shrink_problems(YearInventory(2024, before.rows, 1500.0), moved, 0.2) == []
 
 
 def test_the_limit_is_a_setting_with_a_20_percent_default():
@@ -73,7 +92,9 @@ def test_a_year_without_schools_rows_is_recognised_in_each_form(tmp_path):
     inv = landing_inventory(landing, 2024)
     frames = worked_example.frames()
     assert inv.rows == {"schools": len(frames["schools"]), "enrollment": len(frames["enrollment"])}
-    assert inv.students == float(frames["enrollment"]["students"].astype(float).sum())
+    # the files alone do not tell which pupils will be evaluated (a quarantined row is not): the publish
+    # guard compares those, county by county
+    assert inv.students is None and inv.counties is None
 
 
 def _raw_counts(con) -> dict[str, int]:

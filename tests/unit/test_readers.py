@@ -137,3 +137,17 @@ def test_same_content_in_every_encoding_and_format_types_the_same(tmp_path):
     assert base["equipment_value_10k_yuan"].tolist() == [12.0, 9.5, 22.0, 18.0, 14.0]
     for key, f in frames.items():
         pd.testing.assert_frame_equal(f, base, check_dtype=False, obj=str(key))
+
+
+def test_stray_bytes_in_a_utf8_file_are_an_encoding_error_at_their_offset(tmp_path):
+    # good UTF-8 lines around one with a 0xFF byte: not "mixed_encoding" (no line is GBK), `encoding`
+    # at the byte's offset: the header and first row are 217 bytes (their Chinese characters 3 each),
+    # then "11210300" (8)
+    good = SCHOOLS_ZH.encode("utf-8")
+    data = good + b"11210300\xff20,x,210302,y,\xe5\xb0\x8f\xe5\xad\xa6,,111,0,0\n"
+    path = tmp_path / "schools.csv"
+    path.write_bytes(data)
+    with pytest.raises(FeedFileError) as e:
+        read_feed_file("schools", path)
+    assert len(good) == 217
+    assert e.value.rule == "encoding" and "byte 0xFF at offset 225 (line 3)" in str(e.value)

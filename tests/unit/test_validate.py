@@ -166,3 +166,34 @@ def test_a_line_break_inside_a_cell_is_kept_as_delivered(char):
     assert typed["school_name"].iloc[1] == f"第二{char}小学"
     records = [json.loads(line) for line in typed["_delivered"]]
     assert [r["school_name"] for r in records] == df["school_name"].tolist()
+
+
+def test_infinities_and_nan_are_not_numbers():
+    df = worked_example.frames()["facilities"].astype(str)
+    spellings = ["inf", "-inf", "1e309", "NaN"]
+    df.loc[:3, "sports_ground_area_m2"] = spellings
+    v = validate_feed(delivered("facilities", df), schools_ref()).violations
+    got = v[v["column_name"] == "sports_ground_area_m2"]
+    assert got["rule"].tolist() == ["not_a_number"] * 4
+    assert got["message"].tolist() == [f"'{s}' is not a number" for s in spellings]
+
+
+def test_counts_beyond_any_count_are_out_of_range_and_typed_unknown():
+    df = worked_example.frames()["enrollment"].astype(str)
+    df.loc[0, "students"], df.loc[1, "students"] = "9223372036854775808", "1000000001"
+    df.loc[2, "students"] = "1000000000"  # the bound itself is a count (and then exceeds nothing else here)
+    result = validate_feed(delivered("enrollment", df), schools_ref())
+    v = result.violations[result.violations["rule"] == "out_of_range"]
+    assert v["_row_number"].tolist() == [1, 2]
+    assert result.typed["students"].isna().tolist()[:3] == [True, True, False]
+    assert result.typed.loc[2, "students"] == 1_000_000_000
+
+
+def test_wrong_type_numbers_rows_as_quarantine_does():
+    # data rows 1..5 under the header (a spreadsheet shows them on lines 2..6); quarantine says row 1 for
+    # the first, and so must the file-level message: 0-based numbers sent a clerk to the wrong row
+    df = worked_example.frames()["enrollment"].astype(str)
+    df["students"] = ["", "many", "", "lots", ""]
+    with pytest.raises(FeedFileError) as e:
+        validate_feed(delivered("enrollment", df), schools_ref())
+    assert e.value.rows == [2, 4] and "rows 2, 4:" in str(e.value)

@@ -4,13 +4,40 @@
 -- list) and of its wording; the marts take `county_incomplete` and `incomplete_reason` from here.
 
 with schools as (
-    select year, county_code, county_name, is_synthetic from {{ ref('stg_census__schools') }}
+    select year, county_code, county_name, is_synthetic, row_number from {{ ref('stg_census__schools') }}
     where {{ year_filter('year') }}
 ),
 
-quarantine as (
+school_rows as (
     select * from {{ ref('int_quarantined_school_rows') }}
-    where county_code is not null and {{ year_filter('year') }}
+    where {{ year_filter('year') }}
+),
+
+-- A quarantined schools row whose county cannot be told (ingestion found no county_code on it or on
+-- its school's other rows) could belong to any county of the delivery: every one is incomplete, so no
+-- county is published complete over a school list that may have lost it. Orphan rows of child feeds
+-- (county NULL too) are not: the school they were meant for lacks their values and is unknown itself.
+unattributed as (
+    select
+        q.year,
+        q.feed,
+        q.source_file,
+        q.row_number,
+        s.county_code,
+        q.key_value,
+        q.column_name,
+        q.rule,
+        q.message
+    from school_rows as q
+    inner join (select distinct year, county_code from schools) as s on q.year = s.year
+    where q.county_code is null and q.feed = 'schools'
+),
+
+quarantine as (
+    select * from school_rows
+    where county_code is not null
+    union all
+    select * from unattributed
     union all
     select * from {{ ref('int_quarantined_county_rows') }}
     where county_code is not null and {{ year_filter('year') }}
@@ -22,10 +49,31 @@ counties as (
     select year, county_code from quarantine
 ),
 
-names as (
-    select year, county_code, min(county_name) as county_name, bool_or(is_synthetic) as is_synthetic
+-- The county's name is the one most of its rows give, ties to the later delivered row; rows giving
+-- another name are flagged at ingestion (feed_flags, county_name_disagrees), which states this choice.
+name_counts as (
+    select year, county_code, county_name, count(*) as name_rows, max(row_number) as last_row
     from schools
-    group by year, county_code
+    where county_name is not null
+    group by year, county_code, county_name
+),
+
+names as (
+    select
+        s.year,
+        s.county_code,
+        n.county_name,
+        bool_or(s.is_synthetic) as is_synthetic
+    from schools as s
+    left join (
+        select
+            year,
+            county_code,
+            first(county_name order by name_rows desc, last_row desc) as county_name
+        from name_counts
+        group by year, county_code
+    ) as n on s.year = n.year and s.county_code = n.county_code
+    group by s.year, s.county_code, n.county_name
 ),
 
 quarantined as (

@@ -10,6 +10,7 @@ select
     urban_rural,
     is_private,
     is_boarding,
-    coalesce(synthetic, false) as is_synthetic
+    coalesce(synthetic, false) as is_synthetic,
+    _row_number as row_number
 from {{ source('landing', 'raw_schools') }}
 where not _quarantined
