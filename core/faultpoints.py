@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 ENV = "JUNHENG_TEST_KILL_AT"
+# where `maybe_die` writes, just before the kill, what the dbt child held (test evidence that the kill
+# happened while the child held the DuckDB file, not after the wait gave up)
+RECORD_ENV = "JUNHENG_TEST_KILL_RECORD"
 POINTS = ("ingest", "dbt", "coefficients", "publish")
 
 
@@ -54,6 +57,8 @@ def maybe_die(point: str, child_pid: int | None = None) -> None:
         deadline = time.monotonic() + 120
         while not _holds_duckdb(child_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
+        if os.environ.get(RECORD_ENV):
+            Path(os.environ[RECORD_ENV]).write_text(f"{child_pid} {_holds_duckdb(child_pid)}", encoding="utf-8")
         _die()
 
     threading.Thread(target=wait_then_die, name="junheng-test-kill", daemon=True).start()

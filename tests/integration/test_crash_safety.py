@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.faultpoints import ENV, POINTS
+from core.faultpoints import ENV, POINTS, RECORD_ENV
 from core.settings import DBT_PROJECT_DIR
 from orchestration.environment import OFFLINE_ENV
 from publication.publish import list_publications
@@ -30,6 +30,7 @@ def _cli(landing: Path, wh: Path, kill_at: str | None = None) -> subprocess.Comp
     env.update(OFFLINE_ENV)
     if kill_at:
         env[ENV] = kill_at
+        env[RECORD_ENV] = str(wh.parent / f"killed-at-{kill_at}.txt")
     return subprocess.run([JUNHENG, "run", "--landing", str(landing), "--year", "2024", "--warehouse", str(wh)],
                           capture_output=True, text=True, env=env, timeout=600)
 
@@ -85,6 +86,10 @@ def test_sigkill_in_every_step_leaves_the_published_file_and_the_next_run_needs_
             assert _opens(pub) > 0
             if point == "dbt":
                 orphans = _holders(wh / "junheng.duckdb")  # the dbt child may outlive its parent a few seconds
+                # the kill came while the dbt child held the working file (the case this point is for),
+                # not after the wait for it gave up
+                child, held = (wh.parent / "killed-at-dbt.txt").read_text(encoding="utf-8").split()
+                assert held == "True", f"dbt child {child} did not hold the DuckDB file when its parent was killed"
             if point == "publish":  # killed with the new file complete and staged, nothing renamed
                 assert len(list(wh.glob(".published.duckdb.*.tmp"))) == 1
                 assert len(list((wh / "publications").glob(".*.tmp"))) == 1

@@ -167,5 +167,6 @@ def test_a_missing_feed_leaves_what_needs_it_unknown_never_zero(tmp_path):
     levels = published(wh, "select status, blocking_reasons from mart_county_level_resources")
     assert "ready" not in set(levels["status"])  # never a verdict over unknown values …
     decided = levels[levels["status"] != "incomplete"]  # … unless known values already fail (false AND unknown)
+    assert len(decided) > 0  # the case is here: levels whose known indicators fail are decided not_ready
     assert set(decided["status"]) <= {"not_ready"} and decided["blocking_reasons"].str.contains(" > ").all()
     assert decided["blocking_reasons"].str.contains("coefficient undefined: R4").all()

@@ -2,6 +2,7 @@
 encodings mixed up, truncated and empty files, header variants, blank cells, 一贯制 schools missing a
 stage, unknown counties, flags (kept and reported, never quarantined), what the loader records."""
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -211,9 +212,10 @@ def test_a_blank_optional_cell_is_unknown_not_zero(tmp_path):
     assert result.typed["books"].fillna(-1).tolist()[1] == -1  # … and stays unknown (NULL), never 0
 
 
-@pytest.mark.parametrize("value,rule", [("-1", "negative"), ("十二", "not_a_number"), ("3.5", "not_an_integer"),
-                                        ("１２", None), ("1,234", None)])
-def test_counts_negative_non_numeric_full_width(value, rule):
+@pytest.mark.parametrize("value,rule,number", [("-1", "negative", -1), ("十二", "not_a_number", None),
+                                               ("3.5", "not_an_integer", None), ("１２", None, 12),
+                                               ("1,234", None, 1234), ("１，２３４", None, 1234)])
+def test_counts_negative_non_numeric_full_width(value, rule, number):
     df = worked_example.frames()["teachers"].astype(str)
     df.loc[0, "pe_teachers"] = value
     result = validate_feed(_delivered("teachers", df), _schools_ref())
@@ -222,6 +224,9 @@ def test_counts_negative_non_numeric_full_width(value, rule):
         assert "not_a_number" not in got
     else:
         assert rule in got and result.typed.loc[0, "_quarantined"]
+    # the value, read by hand from the spelling (not by the normaliser the reference shares)
+    typed = result.typed.loc[0, "pe_teachers"]
+    assert (pd.isna(typed) if number is None else typed == number), (value, typed)
 
 
 # --- row rules added for the matrix -----------------------------------------------------------------
@@ -379,6 +384,12 @@ def test_sql_looking_values_are_stored_as_data(tmp_path):
     try:
         assert con.execute("select school_name from raw_schools where _row_number = 1").fetchone()[0] == evil
         assert con.execute("select count(*) from raw_schools").fetchone()[0] == 5
+        # the hostile header is kept (in each row's delivered cells) and reported, never made a column
+        delivered = json.loads(con.execute("select _delivered from raw_schools where _row_number = 1").fetchone()[0])
+        assert delivered['备注"; drop table x; --'] == "x"
+        extra = con.execute("select extra_columns from feed_loads where feed = 'schools'").fetchone()[0]
+        assert extra == '备注"; drop table x; --'
+        assert '备注"; drop table x; --' not in [r[0] for r in con.execute("describe raw_schools").fetchall()]
     finally:
         con.close()
 

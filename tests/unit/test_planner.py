@@ -7,12 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize  # a dev dependency: missing, the module fails (never skipped)
 
 from equity.coefficients import county_coefficients
 from equity.planner import GROUP_KEYS, cost_curve, plan, verify
 from tests.worked_example import BOOKS, STUDENTS
-
-optimize = pytest.importorskip("scipy.optimize")
 
 
 def _books(threshold=np.nan):

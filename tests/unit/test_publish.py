@@ -1,5 +1,6 @@
 """Publication: this run's years replace theirs, other years stay, the swap is atomic."""
 
+
 import duckdb
 import pytest
 
@@ -144,9 +145,40 @@ def test_a_publication_larger_than_its_memory_limit_spills_and_is_the_same(tmp_p
                 "lpad((i % 2850)::varchar, 6, '0') as county_code, hash(i) as v, md5(i::varchar) as s "
                 "from range(3000000) t(i)")
     con.close()
-    monkeypatch.setenv(MEMORY_ENV, "64MB")
+    import threading
+
+    import publication.publish as publication
+
+    seen = {"limits": [], "spilled": 0}
+    real_connect = publication.duckdb.connect
+
+    def connect(path, *args, **kwargs):  # the limit the publishing connection really has
+        con = real_connect(path, *args, **kwargs)
+        if str(path).endswith(".tmp"):
+            seen["limits"].append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        return con
+
     small = tmp_path / "small" / "published.duckdb"
-    publish(w, small, [2024], "run-small")
+    done = threading.Event()
+
+    def watch_spill() -> None:  # DuckDB removes its temporary files when a sort ends: look while it runs
+        while not done.is_set():
+            sizes = [f.stat().st_size for d in (small.parent / "publications").glob(".*.tmp/.spill")
+                     for f in d.rglob("*") if f.is_file()] if (small.parent / "publications").exists() else []
+            seen["spilled"] = max(seen["spilled"], sum(sizes))
+            done.wait(0.01)
+
+    monkeypatch.setattr(publication.duckdb, "connect", connect)
+    monkeypatch.setenv(MEMORY_ENV, "64MB")
+    watcher = threading.Thread(target=watch_spill)
+    watcher.start()
+    try:
+        publish(w, small, [2024], "run-small")
+    finally:
+        done.set()
+        watcher.join()
+    assert seen["limits"] == ["61.0 MiB"]  # 64 MB as DuckDB reports it: the setting reached the connection
+    assert seen["spilled"] > 1_000_000  # and the sort did not fit: over a megabyte spilled to the version
     monkeypatch.setenv(MEMORY_ENV, "4GB")
     large = tmp_path / "large" / "published.duckdb"
     publish(w, large, [2024], "run-large")

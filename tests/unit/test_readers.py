@@ -44,7 +44,10 @@ def test_undecodable_bytes_name_the_file_and_offset(tmp_path):
     path.write_bytes(SCHOOLS_ZH.encode("utf-8")[:40] + b"\xff\xff\xff" + b"\n")
     with pytest.raises(FeedFileError) as e:
         read_feed_file("schools", path)
-    assert e.value.rule == "encoding" and "schools.csv" in str(e.value) and "offset" in str(e.value)
+    assert e.value.rule == "encoding" and "schools.csv" in str(e.value)
+    # by hand: 学校标识码,学校名称, is 29 bytes, 县 级 单 three more; 位's 3 bytes start at 38 and are cut after
+    # two of them, so the first byte that is no character is at offset 38, on the header line
+    assert "offset 38 (line 1)" in str(e.value)
 
 
 def test_missing_required_column_names_file_and_column(tmp_path):
@@ -151,3 +154,39 @@ def test_stray_bytes_in_a_utf8_file_are_an_encoding_error_at_their_offset(tmp_pa
         read_feed_file("schools", path)
     assert len(good) == 217
     assert e.value.rule == "encoding" and "byte 0xFF at offset 225 (line 3)" in str(e.value)
+
+
+def test_a_synthetic_year_types_the_same_in_every_format_feed_by_feed_row_by_row(tmp_path):
+    """Row #8 on every feed of a synthetic year: CSV UTF-8, UTF-8 with a byte-order mark, GB18030, xlsx,
+    and Parquet as synthetic/writers.py writes it (real number columns, nulls where a value is unknown),
+    each read and validated; the typed rows equal the UTF-8 CSV's, feed by feed, row by row."""
+    from ingestion.validate import SchoolsReference
+    from synthetic import generate_feeds
+
+    forms = {"utf-8": ("csv", "utf-8"), "utf-8-sig": ("csv", "utf-8"), "gb18030": ("csv", "gb18030"),
+             "xlsx": ("xlsx", "utf-8"), "parquet": ("parquet", "utf-8")}
+    typed: dict[str, dict[str, pd.DataFrame]] = {}
+    for form, (fmt, encoding) in forms.items():
+        paths = generate_feeds(tmp_path / form, counties=2, year=2024, seed=3, fmt=fmt, encoding=encoding)
+        if form == "utf-8-sig":
+            for path in paths.values():
+                path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+        if form == "parquet":  # the case this test exists for: numbers stored as numbers, with nulls
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(paths["facilities"])
+            assert str(schema.field("books").type) in ("int64", "double")
+            assert pq.read_table(paths["schools"]).column("parent_school_id").null_count > 0
+        schools = validate_feed(read_feed_file("schools", paths["schools"])).typed
+        ref = SchoolsReference.from_schools(schools)
+        typed[form] = {feed: validate_feed(read_feed_file(feed, path), None if feed == "schools" else ref).typed
+                       .drop(columns=["_row_hash", "_delivered"]) for feed, path in paths.items()}
+        assert read_feed_file("schools", paths["schools"]).encoding == (
+            {"utf-8-sig": "utf-8-sig", "gb18030": "gb18030", "utf-8": "utf-8"}.get(form))
+    base = typed["utf-8"]
+    assert set(base) == {"schools", "enrollment", "teachers", "facilities", "finance", "county_finance",
+                         "county_submission"}
+    for form, feeds in typed.items():
+        for feed, frame in feeds.items():
+            assert len(frame) == len(base[feed]) > 0, (form, feed)
+            pd.testing.assert_frame_equal(frame, base[feed], check_dtype=False, obj=f"{form} {feed}")
