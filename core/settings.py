@@ -38,6 +38,18 @@ def dbt_var(name: str):
     import yaml
 
     return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
+def duckdb_memory_limit(env_name: str, default: str, env: dict[str, str] | None = None) -> str:
+    """A DuckDB memory_limit from the setting `env_name` ('1GB', '512MB'; `default` when unset); a value
+    that is no size is refused, naming the setting, before anything is written."""
+    import os
+    import re
+
+    value = (os.environ if env is None else env).get(env_name, "").strip() or default
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", value, flags=re.IGNORECASE):
+        raise ValueError(f"{env_name}={value!r} is not a size such as 1GB or 512MB")
+    return value
+
+
 LEVELS = ("primary", "junior")
 WORKING_DB = "junheng.duckdb"
 PUBLISHED_DB = "published.duckdb"

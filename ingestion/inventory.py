@@ -134,10 +134,12 @@ def shrink_problems(before: YearInventory | None, after: YearInventory, limit: f
     def dropped(what: str, old: float | None, new: float | None) -> None:
         if old and new is not None and new < old * (1 - limit) - 1e-9:
             out.append(f"{what} of {before.year} would drop by {1 - new / old:.1%} (more than {limit:.0%}): "
-                       f"{old:,.0f} published, {new:,.0f} delivered now")
+                       f"{old:,.0f} published, {new:,.0f} {'now' if what != 'schools' else 'delivered now'}")
 
     dropped("schools", before.schools, after.schools)
-    if "enrollment" in after.rows:
+    # pupils evaluated: a publication made before they were counted so (no county inventory) summed every
+    # delivered row, and is not compared with them
+    if "enrollment" in after.rows and before.counties is not None:
         dropped("pupils evaluated", before.students, after.students)
     if before.counties is not None and after.counties is not None:
         out += _county_problems(before, after, limit)

@@ -14,13 +14,17 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.faultpoints import maybe_die
+from core.settings import duckdb_memory_limit
 from ingestion.contract import FEED_SPECS, FEEDS
 from ingestion.inventory import EmptyYearError, ShrinkRefused, schools_delivered
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
 from ingestion.validate import (
     COUNTY_FEEDS,
+    DEFAULT_INGEST_MEMORY_LIMIT,
+    INGEST_MEMORY_ENV,
     SchoolsReference,
     ValidatedFeed,
     ambiguous_percentage_flags,
@@ -180,13 +184,14 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
         con.execute(f"delete from {table_name('quarantine', feed)} where year = ?", [year])  # noqa: S608
         con.execute("delete from feed_loads where year = ? and feed = ?", [year, feed])
         if validated is not None and len(validated.typed):
-            raw = validated.typed.copy()
+            raw = validated.typed.copy(deep=False)
             raw.insert(0, "year", year)
             raw["_source_file"] = summary.source_file
             raw["_loaded_at"] = loaded_at
             cols = list(raw_columns(feed))
-            rel = con.from_df(raw[cols])
-            rel.insert_into(table_name("raw", feed))
+            # through Arrow: the text columns are Arrow already (no copy, no Python string per cell)
+            con.from_arrow(pa.Table.from_pandas(raw[cols], preserve_index=False)).insert_into(
+                table_name("raw", feed))
         if validated is not None and len(validated.violations):
             q = validated.violations.copy()
             by_row = validated.typed.set_index("_row_number")
@@ -218,6 +223,22 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     EmptyYearError when the year delivers no schools rows (nothing is loaded, whatever the feed),
     and ShrinkRefused when an absent feed would erase the year's loaded rows (unless `allow_erase`).
     Raw rows of a year are only ever replaced by a delivery of that year."""
+    # the working connection's memory is bounded as the validation's is (JUNHENG_INGEST_MEMORY_LIMIT) while
+    # the feed loads: a national feed's rows are written through DuckDB's buffer, which spills instead of
+    # growing. The setting is the database's, shared by the run's other connections: restored after.
+    limit = duckdb_memory_limit(INGEST_MEMORY_ENV, DEFAULT_INGEST_MEMORY_LIMIT)
+    before = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        return _ingest_feed(con, landing, year, feed, loaded_at, allow_erase)
+    finally:  # DuckDB's default exactly (RESET), else the value as DuckDB printed it
+        con.execute("RESET memory_limit")
+        if con.execute("select current_setting('memory_limit')").fetchall()[0][0] != before:
+            con.execute(f"SET memory_limit = '{before}'")
+
+
+def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, feed: str,
+                 loaded_at: dt.datetime | None, allow_erase: bool) -> FeedLoadSummary:
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_tables(con)
     has_schools, why = schools_delivered(landing, year)
@@ -259,6 +280,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
                           for r in vio.head(5).to_dict("records")],
     )
     summary.extra_columns = list(delivered.extra_columns)
+    del delivered  # the delivered cells (in the typed rows' _delivered now) are not needed to write them
     write_feed(con, year, feed, validated, summary, loaded_at)
     if feed == "schools" and _report_flags(summary, schools_flags(con, year, validated, rel_path)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
@@ -299,8 +321,9 @@ def submission_flags(con: duckdb.DuckDBPyConnection, year: int, validated: Valid
 def schools_flags(con: duckdb.DuckDBPyConnection, year: int, validated: ValidatedFeed,
                   source_file: str | None) -> pd.DataFrame:
     """Replace the year's schools flags (county names that disagree within a county) from its valid rows."""
-    valid = validated.typed[~validated.typed["_quarantined"].astype(bool)]
-    flags = county_name_flags(valid)
+    typed = validated.typed
+    columns = ["county_code", "county_name", "school_id", "_row_number", "_county_code"]
+    flags = county_name_flags(typed.loc[~typed["_quarantined"].astype(bool), columns])  # not every column's copy
     flags["year"] = year
     flags["_source_file"] = source_file
     _replace_flags(con, year, ["schools"], flags)

@@ -12,6 +12,8 @@ distinct spellings, never rows.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from core.settings import duckdb_memory_limit
 from ingestion.contract import (
     AREA_COLUMNS_CHECKED,
     COUNTY_FEEDS,
@@ -42,6 +46,12 @@ from ingestion.contract import (
     visible,
 )
 from ingestion.readers import DeliveredFeed, FeedFileError
+
+# Memory the DuckDB connection that types and checks a feed may use (DuckDB's own default is 80 % of
+# the machine): over it, the typed table and the rules' joins spill to a temporary folder. A 250 MB
+# schools.csv (3.4 M rows) took ≈ 9 GB of the run's process before ingestion was bounded.
+INGEST_MEMORY_ENV = "JUNHENG_INGEST_MEMORY_LIMIT"
+DEFAULT_INGEST_MEMORY_LIMIT = "512MB"
 
 VIOLATION_COLUMNS = ["_row_number", "column_name", "rule", "message"]
 FLAG_COLUMNS = ["feed", "_row_number", "county_code", "key_value", "column_name", "rule", "severity", "value",
@@ -149,6 +159,9 @@ def _text_array(s: pd.Series) -> pa.Array:
 
 def _text_array_exact(s: pd.Series) -> tuple[pa.Array, bool]:
     """The cells as an Arrow string array (missing → null), and whether every cell was a str already."""
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_string(s.dtype.pyarrow_dtype):  # as read from a file
+        array = s.array._pa_array  # its chunks as they are: no copy
+        return array, array.null_count == 0
     values = s.to_numpy(dtype=object)
     try:
         array = pa.array(values, type=pa.string(), from_pandas=True)
@@ -466,13 +479,13 @@ def _register_reference(con: duckdb.DuckDBPyConnection, ref: SchoolsReference) -
         "school_type": _text_array(pd.Series(types.to_numpy(dtype=object), dtype=object))}))
 
 
-def _hex(hashes: np.ndarray) -> np.ndarray:
-    """uint64 → 16 lower-case hex digits (f"{h:016x}"), without a Python call per row."""
+def _hex(hashes: np.ndarray) -> pa.Array:
+    """uint64 → 16 lower-case hex digits (f"{h:016x}"), as Arrow strings, without a Python call per row."""
     octets = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)
     digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     out = np.empty((len(hashes), 16), dtype=np.uint8)
     out[:, 0::2], out[:, 1::2] = digits[octets >> 4], digits[octets & 15]
-    return out.view("S16").ravel().astype(str).astype(object)
+    return pa.array(out.view("S16").ravel(), type=pa.binary(16)).cast(pa.string())
 
 
 # Characters pandas' JSON writer escapes (`"`, `\`, `/`, controls), or writes raw (U+0085, U+2028,
@@ -490,27 +503,57 @@ def json_lines(cells: pd.DataFrame) -> list[str]:
     return cells.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n").split("\n")
 
 
+def _row_hashes(cells: pd.DataFrame, chunk: int = 200_000) -> np.ndarray:
+    """pandas' hash of each row's cells (hash_pandas_object, index=False), a slice of rows at a time: a
+    row's hash depends on that row only, and hashing text makes a Python string of every cell of a
+    column (Arrow text has none), so a national feed is hashed without holding millions of them.
+    categorize=False: the same hashes for text cells (pandas documents it as a speed option), faster
+    when most values are distinct."""
+    if len(cells) <= chunk:
+        return pd.util.hash_pandas_object(cells, index=False, categorize=False).to_numpy()
+    return np.concatenate([pd.util.hash_pandas_object(cells.iloc[i:i + chunk], index=False, categorize=False)
+                           .to_numpy() for i in range(0, len(cells), chunk)])
+
+
+def _fetch(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    """A query's rows as an Arrow table, streamed in batches: DuckDB never holds the whole result beside
+    the Arrow copy (a national feed's typed rows or delivered JSON are hundreds of MB)."""
+    reader = relation.to_arrow_reader(1_000_000)
+    return pa.Table.from_batches(list(reader), schema=reader.schema)
+
+
 def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
-                    data_cols: list) -> np.ndarray | list[str]:
+                    data_cols: list) -> pa.Array | pa.ChunkedArray:
     """Each delivered row as `DataFrame.to_json(orient="records", lines=True, force_ascii=False)` writes
     its cells as text: concatenated in DuckDB (table `d`, columns c<j>) where no cell needs escaping, by
     pandas for the other rows (and for a whole file whose headers would need it, or with empty cells)."""
     names = [str(c) for c in data_cols]
     if (not len(raw) or any(a.null_count for a in cells.values()) or len(set(names)) != len(names)
             or any(_JSON_SPECIAL_PY.search(n) for n in names)):
-        return json_lines(raw[data_cols].astype(str))
+        return pa.array(json_lines(raw[data_cols].astype(str)), type=pa.string())
     keys = ['{"' + names[0] + '":"'] + ['","' + n + '":"' for n in names[1:]]
     json = " || ".join(f"{_lit(k)} || c{j}" for j, k in enumerate(keys)) + " || " + _lit('"}')
     text = " || ".join(f"c{j}" for j in range(len(names)))
-    lines = con.sql(f"SELECT CASE WHEN NOT regexp_matches({text}, '{_JSON_SPECIAL}') THEN {json} END "
-                    "FROM d ORDER BY _pos").to_arrow_table().column(0).to_numpy(zero_copy_only=False)
-    odd = np.flatnonzero(pd.isna(lines))
-    if len(odd):
-        lines[odd] = json_lines(raw[data_cols].iloc[odd].astype(str))  # one record per row, whatever the cells
+    # a projection of one scan keeps the scan's order (DuckDB's preserve_insertion_order): no sort of the
+    # JSON (hundreds of MB); checked against _pos all the same
+    result = _fetch(con.sql(f"SELECT _pos, CASE WHEN NOT regexp_matches({text}, '{_JSON_SPECIAL}') THEN {json} END "
+                            "FROM d"))
+    pos = result.column(0).to_numpy()
+    lines = result.column(1)
+    if not (pos == np.arange(len(pos))).all():
+        lines = lines.take(pc.sort_indices(result.column(0)))
+    if lines.null_count:  # rows with a cell to escape: one record per row by pandas, whatever the cells
+        lines = lines.combine_chunks()
+        odd = np.flatnonzero(lines.is_null().to_numpy(zero_copy_only=False))
+        fill = pa.array(json_lines(raw[data_cols].iloc[odd].astype(str)), type=pa.string())
+        lines = pc.replace_with_mask(lines, lines.is_null(), fill)
     return lines
 
 
-_ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
+# Text stays Arrow strings in pandas (no Python object per cell: a national feed has millions of rows)
+TEXT_DTYPE = pd.ArrowDtype(pa.string())
+_ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+                    pa.string(): TEXT_DTYPE}
 
 
 def feed_notes(delivered: DeliveredFeed) -> list[str]:
@@ -539,7 +582,9 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     converted = {c: _text_array_exact(raw[c]) for c in data_cols}
     cells = {c: array for c, (array, _) in converted.items()}
     all_text = all(exact for _, exact in converted.values())
-    con = duckdb.connect()
+    spill = tempfile.mkdtemp(prefix="junheng-validate-")
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(INGEST_MEMORY_ENV, DEFAULT_INGEST_MEMORY_LIMIT),
+                                 "temp_directory": spill})
     try:
         sql = _FeedSql(con, delivered, ref, cells)
         _register_reference(con, ref)
@@ -561,34 +606,34 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
             county, county_from = "NULL::VARCHAR", "t"
         con.execute(f"CREATE TEMP TABLE tc AS SELECT t._pos, {county} AS _county_code, "
                     f"_pos IN (SELECT _pos FROM v) AS _quarantined FROM {county_from}")
-        typed_arrow = con.sql(
+        typed_arrow = _fetch(con.sql(
             f"SELECT {', '.join(_ident(c) for c in typed_cols)}, tc._quarantined, tc._county_code "
-            "FROM t JOIN tc USING (_pos) ORDER BY _pos").to_arrow_table()
+            "FROM t JOIN tc USING (_pos) ORDER BY _pos"))
         key = " || '|' || ".join(f"coalesce(CAST(t.{_ident(k)} AS VARCHAR), 'None')" for k in spec.key)
         vio = con.sql(
             f"SELECT t._row_number, v.column_name, v.rule, v.message, v.value, v.fmt, tc._county_code AS county_code, "
             f"{key} AS key_value FROM v JOIN t USING (_pos) JOIN tc USING (_pos) ORDER BY v.part, v._pos"
         ).df()
+        for table in ("t", "tc", "v"):  # their memory goes to the delivered cells' JSON, next
+            con.execute(f"DROP TABLE {table}")
         delivered_json = _delivered_json(con, cells, raw, data_cols)
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
     typed = typed_arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
     typed.index = raw.index
     for c in spec.all_columns:
         if c.name not in sql.index:  # as the reference leaves it: no value at all, not a typed NULL
             typed[c.name] = pd.Series(pd.NA, index=raw.index, dtype=object)
-        elif c.kind in ("text", "enum"):
-            typed[c.name] = typed[c.name].astype(object)
     typed.insert(0, "_row_number", raw["_row_number"].astype("int64"))
     quarantined = typed.pop("_quarantined").astype(bool)
-    county = typed.pop("_county_code").astype(object)
+    county = typed.pop("_county_code")
     typed["_quarantined"] = quarantined
     text_cells = raw[data_cols] if all_text else raw[data_cols].astype(str)  # astype(str): the same cells
-    # categorize=False: the same hashes for text cells (pandas documents it as a speed option), faster when
-    # most values are distinct
-    typed["_row_hash"] = _hex(pd.util.hash_pandas_object(text_cells, index=False, categorize=False).to_numpy())
-    typed["_delivered"] = delivered_json
+    hashes = _row_hashes(text_cells)
+    typed["_row_hash"] = pd.Series(pd.arrays.ArrowExtensionArray(_hex(hashes)), index=raw.index)
+    typed["_delivered"] = pd.Series(pd.arrays.ArrowExtensionArray(delivered_json), index=raw.index)
     typed["_county_code"] = county
 
     if len(vio):
@@ -611,16 +656,22 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
 
 
 def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
-    """A quarantined `schools` row whose own county_code cannot be read (blank, or a merged cell read
-    blank) still makes a county incomplete: the county the school_id's other rows name, else the one
+    """A quarantined `schools` row whose own county_code cannot be read (blank, a merged cell read blank,
+    or a code breaking its format rule) still makes a county incomplete: the county the school_id's other rows name, else the one
     its teaching points (rows naming it as parent) name, else its parent school's; each message says
     which. When none can be told it stays NULL and the message says so: dbt then marks every county of
     the year's delivery incomplete (int_county_data_status). Other feeds are returned as they are."""
     typed, vio = validated.typed, validated.violations
-    if validated.feed != "schools" or not len(vio) or not vio["county_code"].isna().any():
+    if validated.feed != "schools" or not len(vio):
+        return validated
+    # a county_code that breaks its own rule (a mistyped '2103-02') is no county either: left as it is,
+    # it would be a phantom county and leave the real one complete over fewer schools
+    bad_code = vio.loc[vio["column_name"] == "county_code", "_row_number"]
+    unknown = vio["county_code"].isna() | vio["_row_number"].isin(bad_code)
+    if not unknown.any():
         return validated
     rows = typed.set_index("_row_number")
-    known = typed[typed["county_code"].notna() & typed["school_id"].notna()]
+    known = typed[typed["county_code"].notna() & ~typed["_row_number"].isin(bad_code) & typed["school_id"].notna()]
     by_school = known.groupby("school_id")["county_code"].agg(lambda s: s.mode().iloc[0] if s.nunique() == 1 else None)
     children = known[known["parent_school_id"].notna()]
     by_children = children.groupby("parent_school_id")["county_code"].agg(
@@ -639,16 +690,14 @@ def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
 
     vio = vio.copy()
     typed = typed.copy()
-    for number in vio.loc[vio["county_code"].isna(), "_row_number"].unique():
+    for number in vio.loc[unknown, "_row_number"].unique():
         county, source = resolve(number)
         at = vio["_row_number"] == number
-        if county is None:
-            vio.loc[at, "message"] += ("; the row's county cannot be told (no county_code, no other row of its "
-                                       "school): every county of this delivery is marked incomplete")
-        else:
-            vio.loc[at, "county_code"] = county
-            vio.loc[at, "message"] += f"; counted against county {county}, named by {source}"
-            typed.loc[typed["_row_number"] == number, "_county_code"] = county
+        vio.loc[at, "county_code"] = county
+        typed.loc[typed["_row_number"] == number, "_county_code"] = county
+        vio.loc[at, "message"] += (f"; counted against county {county}, named by {source}" if county is not None else
+                                   "; the row's county cannot be told (no usable county_code, no other row of its "
+                                   "school): every county of this delivery is marked incomplete")
     return ValidatedFeed(feed=validated.feed, typed=typed, violations=vio, notes=validated.notes)
 
 
@@ -728,11 +777,15 @@ def county_name_flags(schools: pd.DataFrame) -> pd.DataFrame:
     One row's typo must not rename a county silently; kept and flagged, the name chosen is stated.
 
     `schools`: county_code, county_name, _row_number, _county_code, school_id (valid rows)."""
-    s = schools[schools["county_code"].notna() & schools["county_name"].notna()].copy()
-    if s.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    counts = (s.groupby(["county_code", "county_name"])["_row_number"].agg(["size", "max"]).reset_index()
+    named = schools["county_code"].notna() & schools["county_name"].notna()
+    counts = (schools[named].groupby(["county_code", "county_name"], observed=True)["_row_number"]
+              .agg(["size", "max"]).reset_index()
               .sort_values(["county_code", "size", "max"], ascending=[True, False, False]))
+    disputed = counts.loc[counts["county_code"].duplicated(), "county_code"].unique()
+    if not len(disputed):  # the usual case: every county's rows give one name (nothing copied)
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    counts = counts[counts["county_code"].isin(disputed)]
+    s = schools[named & schools["county_code"].isin(disputed)].copy()
     chosen = counts.drop_duplicates("county_code").set_index("county_code")
     total = s.groupby("county_code").size()
     s["key_value"] = s["school_id"].astype(str)

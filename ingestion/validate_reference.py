@@ -213,7 +213,8 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     ref = ref or SchoolsReference.empty()
     feed = delivered.feed
     spec = FEED_SPECS[feed]
-    raw = delivered.frame
+    # the reference works on Python strings (a file's frame holds Arrow strings: the same text)
+    raw = delivered.frame.astype({c: object for c, t in delivered.frame.dtypes.items() if isinstance(t, pd.ArrowDtype)})
     v = _Violations(raw)
     typed = pd.DataFrame({"_row_number": raw["_row_number"].astype("int64")})
     for col in spec.all_columns:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from core.faultpoints import maybe_die
+from core.settings import duckdb_memory_limit
 from ingestion.inventory import YearInventory
 from publication.catalog import across_years_table_names, published_table_names
 
@@ -75,10 +75,7 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 
 def memory_limit(env: dict[str, str] | None = None) -> str:
     """The publishing connection's DuckDB memory_limit (a DuckDB size: '1GB', '512MB')."""
-    value = (os.environ if env is None else env).get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", value, flags=re.IGNORECASE):
-        raise ValueError(f"{MEMORY_ENV}={value!r} is not a size such as 1GB or 512MB")
-    return value
+    return duckdb_memory_limit(MEMORY_ENV, DEFAULT_MEMORY_LIMIT, env)
 
 
 def _quote_path(path: Path) -> str:

@@ -1,5 +1,6 @@
 """The SQL validation (ingestion.validate) against the pandas reference it replaced
-(ingestion.validate_reference): same typed frame (values and dtypes), same violations in the same
+(ingestion.validate_reference): same typed frame (values and dtypes — text as Arrow strings in the
+SQL implementation, Python strings in the reference: compared as text), same violations in the same
 order, same notes, or the same FeedFileError.
 
 Also a pytest plugin (`-p tests.validate_equivalence`): every `validate_feed` call of a test session is
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 
 from ingestion import validate, validate_reference
@@ -45,6 +47,16 @@ def _assert_same_values(new: pd.DataFrame, old: pd.DataFrame, where: str) -> Non
             raise AssertionError(f"{where}, column {c}, row {i}: SQL {a[i]}, reference {b[i]}")
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Arrow text (the SQL implementation's) and object text (the reference's) as one: Python strings,
+    missing as None (pd.NA, NaN and None are all NULL once written to DuckDB)."""
+    out = frame.copy()
+    for c, t in frame.dtypes.items():
+        if t == validate.TEXT_DTYPE or t is np.dtype(object):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
 def assert_equivalent(delivered: DeliveredFeed, ref=None) -> validate.ValidatedFeed | FeedFileError:
     """Both implementations on one delivered feed; the SQL one's result."""
     new = _run(_SQL_VALIDATE_FEED, delivered, ref)
@@ -54,10 +66,12 @@ def assert_equivalent(delivered: DeliveredFeed, ref=None) -> validate.ValidatedF
         assert type(new) is type(old), f"{where}: reference gave {old!r}, SQL gave {new!r}"
         assert (str(new), new.rule, new.column, new.rows) == (str(old), old.rule, old.column, old.rows), where
         return new
-    pd.testing.assert_frame_equal(new.typed, old.typed, check_exact=True, obj=f"{where} typed")
-    pd.testing.assert_frame_equal(new.violations, old.violations, check_exact=True, obj=f"{where} violations")
-    _assert_same_values(new.typed, old.typed, f"{where} typed")
-    _assert_same_values(new.violations, old.violations, f"{where} violations")
+    typed, old_typed = _as_text(new.typed), _as_text(old.typed)
+    pd.testing.assert_frame_equal(typed, old_typed, check_exact=True, obj=f"{where} typed")
+    violations, old_violations = _as_text(new.violations), _as_text(old.violations)
+    pd.testing.assert_frame_equal(violations, old_violations, check_exact=True, obj=f"{where} violations")
+    _assert_same_values(typed, old_typed, f"{where} typed")
+    _assert_same_values(violations, old_violations, f"{where} violations")
     assert new.notes == old.notes, where
     return new
 

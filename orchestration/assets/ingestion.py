@@ -17,8 +17,9 @@ INVENTORY_OP = "ingest_schools"
 
 class InventoryConfig(dg.Config):
     accept_shrink: bool = Field(
-        default=False, description="Publish a year even though it holds less than its publication "
-                                   "(a feed gone, schools or pupils down by more than JUNHENG_MAX_SHRINK)")
+        default=False, description="Publish a year even though it holds less than its publication: a feed "
+                                   "gone, a schools file or a county's evaluated schools or pupils down by more "
+                                   "than JUNHENG_MAX_SHRINK, a county no longer evaluated")
 
 
 def run_accepts_shrink(run_config: dict) -> bool:
@@ -29,9 +30,10 @@ def run_accepts_shrink(run_config: dict) -> bool:
 
 def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, junheng: JunhengConfig,
                   years: list[int]) -> dict:
-    """Before any feed of `years` is loaded: refuse a year with no schools rows, or one that would publish
-    less than is published (a feed gone, schools or pupils down by more than JUNHENG_MAX_SHRINK) unless
-    the run accepts the shrink. Raises dg.Failure naming the landing, the year and what is published;
+    """Before any feed of `years` is loaded: refuse a year with no schools rows, or one whose files would
+    publish less than is published (a feed gone, the schools file down by more than JUNHENG_MAX_SHRINK of
+    its rows) unless the run accepts the shrink. What will be evaluated (per county: schools and pupils
+    that pass the contract) is compared at publication, by the publish step's guard. Raises dg.Failure naming the landing, the year and what is published;
     returns what was delivered and what shrink was accepted, for the step's metadata."""
     from ingestion.inventory import (
         ShrinkRefused,

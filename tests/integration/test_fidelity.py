@@ -25,10 +25,10 @@ def wh(tmp_path_factory):
     t.loc[t["school_id"] == FAILING, counts] = 0
     frames["facilities"] = frames["facilities"][frames["facilities"]["school_id"] != FAILING]
     # SR and G14 as a county writes them, one spelling per year
-    # (2022 also says G1 is met: three submission rows that year, two the others — figures per year differ)
+    # (2022 also says G1 is met, 2024 G1 and G2: 3, 2 and 4 submission rows — each year's figure its own)
     spellings = {2022: [("SR", "0.9", "fraction"), ("G14", "50 %", None), ("G1", "是", None)],
                  2023: [("SR", "９０％", None), ("G14", "0.5", None)],
-                 2024: [("SR", "0.9", None), ("G14", "50", None)]}
+                 2024: [("SR", "0.9", None), ("G14", "50", None), ("G1", "是", None), ("G2", "是", None)]}
     for year, rows in spellings.items():
         submission = pd.DataFrame([{"county_code": worked_example.COUNTY, "item_code": item, "value": value,
                                     "evidence": "", "scale": scale} for item, value, scale in rows])
@@ -116,6 +116,6 @@ def test_a_range_run_reports_each_partitions_own_figures(wh):
     assert "counties_ready" not in metadata
     assert raw["rows_delivered (2024)"].value == len(worked_example.frames()["schools"])
     assert "rows_delivered" not in raw
-    # the years' own figures, as delivered (3 submission rows in 2022, 2 in 2023 and 2024): a figure
-    # reported under the wrong year fails here
-    assert [submission[f"rows_delivered ({y})"].value for y in (2022, 2023, 2024)] == [3, 2, 2]
+    # the years' own figures, as delivered (3, 2 and 4 submission rows): a figure reported under the
+    # wrong year fails here
+    assert [submission[f"rows_delivered ({y})"].value for y in (2022, 2023, 2024)] == [3, 2, 4]

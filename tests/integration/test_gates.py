@@ -5,7 +5,9 @@ byte-identical. The other gates are tripped where their faults are tested:
 
 | gate | tripped by |
 |---|---|
-| a feed's GX suite (`gx_feed_<feed>`) and a mart's (`gx_<mart>`) | ti/test_pipeline.py::test_a_failing_check_publishes_nothing_and_keeps_the_last_good_file |
+| a feed's GX suite (`gx_feed_<feed>`) | ti/test_pipeline.py::test_a_failing_check_publishes_nothing_and_keeps_the_last_good_file |
+| a mart's GX suite (`gx_<mart>`) | here |
+| `timeline_inputs_match_publication` | ti/test_timeline_demo.py |
 | `students_reconcile_with_raw` | here |
 | a dbt data test (here `unique_combination` of `stg_census__schools`) | here |
 | `school_rule_holds_under_plan` (a dbt data test on the roadmap) | here |
@@ -89,7 +91,7 @@ def test_students_that_do_not_reconcile_with_raw_block_publication(copied):
     landing, wh = copied
     before = sha(wh / "published.duckdb")
     # raw changed after the intermediate tables were built (a half-done load): the mart, rebuilt from
-    # them, holds 45 pupils fewer than raw now for school 1 of county 210302
+    # them, holds 100 pupils fewer than raw now (school 1 of county 210302)
     tamper(wh, f"update raw_enrollment set students = students + 100 where year = {YEAR} and _row_number = 1")
     ok, failed, done = run_selected(landing, wh, ["mart_county_level_resources", "published_marts"])
     assert not ok and "published_marts" not in done
@@ -120,4 +122,17 @@ def test_a_plan_that_leaves_a_school_failing_blocks_publication(copied):
     ok, failed, done = run_selected(landing, wh, ["mart_school_roadmap", "mart_county_roadmap", "published_marts"])
     assert not ok and "published_marts" not in done
     assert any("school_rule_holds_under_plan" in f for f in failed), failed
+    assert sha(wh / "published.duckdb") == before
+
+
+def test_a_mart_failing_its_great_expectations_suite_blocks_publication(copied):
+    landing, wh = copied
+    before = sha(wh / "published.duckdb")
+    # the coefficient step's table holds a negative coefficient (a CV is never below 0): the mart built
+    # from it fails its suite's expect_column_values_to_be_between(cv, 0)
+    tamper(wh, f"update county_coefficients set cv = -0.5 where year = {YEAR}")
+    ok, failed, done = run_selected(landing, wh, ["fct_county_coefficients", "published_marts"])
+    assert not ok and "published_marts" not in done
+    (check,) = [f for f in failed if f.startswith("check gx_fct_county_coefficients failed")]
+    assert "cv" in check
     assert sha(wh / "published.duckdb") == before

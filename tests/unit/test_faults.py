@@ -459,3 +459,26 @@ def test_publishing_into_a_warehouse_copied_without_symlinks_works(tmp_path):
     publish(b / "junheng.duckdb", b / "published.duckdb", [2024], "run-b")
     assert parquet_link(b / "published.duckdb").is_symlink()
     assert not list(b.glob(".published_parquet.*"))
+
+
+def test_a_feed_loads_under_the_ingest_memory_limit_and_the_connection_gets_its_own_back(tmp_path, monkeypatch):
+    from ingestion import load
+
+    seen, original = [], load.write_feed
+
+    def write_feed(con, *args, **kwargs):  # the limit the working connection has while the rows are written
+        seen.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return original(con, *args, **kwargs)
+
+    monkeypatch.setattr(load, "write_feed", write_feed)
+    monkeypatch.setenv("JUNHENG_INGEST_MEMORY_LIMIT", "64MB")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        before = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        landing = tmp_path / "landing"
+        worked_example.write(landing, feeds=("schools",))
+        load.ingest_feed(con, landing, 2024, "schools")
+        assert seen == ["61.0 MiB"]  # 64 MB as DuckDB reports it
+        assert con.execute("select current_setting('memory_limit')").fetchall()[0][0] == before
+    finally:
+        con.close()

@@ -21,7 +21,7 @@ from orchestration.resources import JunhengConfig
 from tests import worked_example
 
 PUBLISHED = YearInventory(2024, {"schools": 100, "enrollment": 120, "finance": 100}, students=1000.0,
-                          where="publication X")
+                          where="publication X", counties={})
 
 
 def test_nothing_disappears_when_the_delivery_is_the_same_or_larger():
@@ -44,7 +44,7 @@ def test_schools_or_pupils_dropping_by_more_than_the_limit_are_refused_and_the_b
     (schools,) = shrink_problems(PUBLISHED, YearInventory(2024, {**PUBLISHED.rows, "schools": 79}, 1000.0), 0.2)
     assert schools.startswith("schools") and "21.0%" in schools and "100 published, 79 delivered" in schools
     (pupils,) = shrink_problems(PUBLISHED, YearInventory(2024, dict(PUBLISHED.rows), students=799.0), 0.2)
-    assert pupils.startswith("pupils evaluated") and "1,000 published, 799 delivered" in pupils
+    assert pupils.startswith("pupils evaluated") and "1,000 published, 799 now" in pupils
     # a stricter setting refuses what the default allows
     assert shrink_problems(PUBLISHED, YearInventory(2024, {**PUBLISHED.rows, "schools": 95}, 1000.0), 0.01)
 

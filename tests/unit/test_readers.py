@@ -190,3 +190,15 @@ def test_a_synthetic_year_types_the_same_in_every_format_feed_by_feed_row_by_row
         for feed, frame in feeds.items():
             assert len(frame) == len(base[feed]) > 0, (form, feed)
             pd.testing.assert_frame_equal(frame, base[feed], check_dtype=False, obj=f"{form} {feed}")
+
+
+def test_a_stray_byte_in_a_gbk_file_is_named_not_the_first_chinese_character(tmp_path):
+    # a GBK line is not UTF-8 from its first Chinese character on; the byte neither encoding reads is the
+    # stray 0xFF, after "1121030020," (11 bytes) on the second data line
+    head = SCHOOLS_ZH.encode("gbk")
+    data = head + b"1121030020,\xff" + "示例第二小学,210302,铁东区,小学,,111,否,否\n".encode("gbk")
+    path = tmp_path / "schools.csv"
+    path.write_bytes(data)
+    with pytest.raises(FeedFileError) as e:
+        read_feed_file("schools", path)
+    assert e.value.rule == "encoding" and f"byte 0xFF at offset {len(head) + 11} (line 3)" in str(e.value)

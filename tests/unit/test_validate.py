@@ -197,3 +197,41 @@ def test_wrong_type_numbers_rows_as_quarantine_does():
     with pytest.raises(FeedFileError) as e:
         validate_feed(delivered("enrollment", df), schools_ref())
     assert e.value.rows == [2, 4] and "rows 2, 4:" in str(e.value)
+
+
+def test_a_county_code_breaking_its_format_counts_like_a_blank_one():
+    # '2103-02' is no county: kept as the row's county it would be a phantom county, and 210302 would be
+    # published complete over four of its five schools
+    from ingestion.validate import attribute_counties
+
+    df = worked_example.frames()["schools"]
+    df.loc[1, "county_code"] = "2103-02"
+    result = attribute_counties(validate_feed(delivered("schools", df)))
+    v = result.violations
+    assert v["rule"].tolist() == ["format"] and v["county_code"].isna().all()
+    assert "every county of this delivery is marked incomplete" in v["message"].item()
+    # a copy of the school elsewhere in the file names its county: counted against that one
+    df = pd.concat([df, worked_example.frames()["schools"].iloc[[1]]], ignore_index=True)
+    v = attribute_counties(validate_feed(delivered("schools", df))).violations
+    assert set(v["county_code"]) == {worked_example.COUNTY}
+
+
+def test_the_connection_that_types_a_feed_has_the_memory_limit_set(monkeypatch):
+    import duckdb as real
+
+    from ingestion import validate
+
+    seen, original = [], real.connect
+
+    def connect(*args, **kwargs):
+        con = original(*args, **kwargs)
+        seen.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return con
+
+    monkeypatch.setattr(validate.duckdb, "connect", connect)
+    monkeypatch.setenv(validate.INGEST_MEMORY_ENV, "64MB")
+    validate_feed(delivered("schools", worked_example.frames()["schools"]))
+    assert seen == ["61.0 MiB"]  # 64 MB as DuckDB reports it
+    monkeypatch.setenv(validate.INGEST_MEMORY_ENV, "lots")
+    with pytest.raises(ValueError, match=validate.INGEST_MEMORY_ENV):
+        validate_feed(delivered("schools", worked_example.frames()["schools"]))
