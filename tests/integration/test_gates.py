@@ -87,52 +87,49 @@ def run_selected(landing: Path, wh: Path, keys: list[str] | None = None,
     return result.success, failed, done
 
 
-def test_students_that_do_not_reconcile_with_raw_block_publication(copied):
+def trip(copied, sql: str, keys: list[str] | None = None, exclude_groups: tuple[str, ...] = ()) -> list[str]:
+    """Tamper with the working warehouse (`sql`), run the year job over `keys` (or every asset outside
+    `exclude_groups`), and show what every gate test shows: the run failed, nothing was published, the
+    published file is byte-identical. Returns what failed, for the test to find its gate in."""
     landing, wh = copied
     before = sha(wh / "published.duckdb")
+    tamper(wh, sql)
+    ok, failed, done = run_selected(landing, wh, keys, exclude_groups)
+    assert not ok and "published_marts" not in done
+    assert sha(wh / "published.duckdb") == before
+    return failed
+
+
+def test_students_that_do_not_reconcile_with_raw_block_publication(copied):
     # raw changed after the intermediate tables were built (a half-done load): the mart, rebuilt from
     # them, holds 100 pupils fewer than raw now (school 1 of county 210302)
-    tamper(wh, f"update raw_enrollment set students = students + 100 where year = {YEAR} and _row_number = 1")
-    ok, failed, done = run_selected(landing, wh, ["mart_county_level_resources", "published_marts"])
-    assert not ok and "published_marts" not in done
+    failed = trip(copied, f"update raw_enrollment set students = students + 100 where year = {YEAR} "
+                          "and _row_number = 1", ["mart_county_level_resources", "published_marts"])
     (check,) = [f for f in failed if f.startswith("check students_reconcile_with_raw failed")]
     assert "mart 302 vs raw 402" in check  # the 302 pupils of the worked example, 100 more in raw now
-    assert sha(wh / "published.duckdb") == before
 
 
 def test_a_failing_dbt_data_test_blocks_publication(copied):
-    landing, wh = copied
-    before = sha(wh / "published.duckdb")
     # a school row twice among the valid rows (what a loader bug would leave): stg_census__schools'
     # unique_combination test fails in the dbt step, before any mart is built
-    tamper(wh, f"insert into raw_schools select * from raw_schools where year = {YEAR} and _row_number = 1")
-    ok, failed, done = run_selected(landing, wh, exclude_groups=("ingestion",))
-    assert not ok and "published_marts" not in done
+    failed = trip(copied, f"insert into raw_schools select * from raw_schools where year = {YEAR} "
+                          "and _row_number = 1", exclude_groups=("ingestion",))
     assert any("unique_combination_stg_census__schools" in f for f in failed), failed
-    assert sha(wh / "published.duckdb") == before
 
 
 def test_a_plan_that_leaves_a_school_failing_blocks_publication(copied):
-    landing, wh = copied
-    before = sha(wh / "published.duckdb")
     # the planner's additions lost (its table left behind by a failed step): the plans still say they
     # pass, but school 2's R2 stays 0 backbone teachers per 100 pupils, under 85 % of the standard
-    tamper(wh, f"update plan_unit_additions set value_planned = value_now, addition = 0, unit_gain = 0, "
-               f"cost_yuan = 0 where year = {YEAR}")
-    ok, failed, done = run_selected(landing, wh, ["mart_school_roadmap", "mart_county_roadmap", "published_marts"])
-    assert not ok and "published_marts" not in done
+    failed = trip(copied, f"update plan_unit_additions set value_planned = value_now, addition = 0, "
+                          f"unit_gain = 0, cost_yuan = 0 where year = {YEAR}",
+                  ["mart_school_roadmap", "mart_county_roadmap", "published_marts"])
     assert any("school_rule_holds_under_plan" in f for f in failed), failed
-    assert sha(wh / "published.duckdb") == before
 
 
 def test_a_mart_failing_its_great_expectations_suite_blocks_publication(copied):
-    landing, wh = copied
-    before = sha(wh / "published.duckdb")
     # the coefficient step's table holds a negative coefficient (a CV is never below 0): the mart built
     # from it fails its suite's expect_column_values_to_be_between(cv, 0)
-    tamper(wh, f"update county_coefficients set cv = -0.5 where year = {YEAR}")
-    ok, failed, done = run_selected(landing, wh, ["fct_county_coefficients", "published_marts"])
-    assert not ok and "published_marts" not in done
+    failed = trip(copied, f"update county_coefficients set cv = -0.5 where year = {YEAR}",
+                  ["fct_county_coefficients", "published_marts"])
     (check,) = [f for f in failed if f.startswith("check gx_fct_county_coefficients failed")]
     assert "cv" in check
-    assert sha(wh / "published.duckdb") == before
