@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.faultpoints import maybe_die
+from core.memory import release_unused_memory
 from core.settings import duckdb_memory_limit
 from ingestion.contract import FEED_SPECS, FEEDS
 from ingestion.inventory import EmptyYearError, ShrinkRefused, schools_delivered
@@ -30,6 +31,7 @@ from ingestion.validate import (
     ambiguous_percentage_flags,
     attribute_counties,
     county_name_flags,
+    delivered_json,
     percentage_parts,
     plausibility_flags,
     validate_feed,
@@ -105,6 +107,10 @@ class FeedLoadSummary:
     first_violations: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # rule → flagged rows of this feed (feed_flags)
+
+
+# raw rows are written this many at a time (one transaction all the same)
+WRITE_SLICE_ROWS = 500_000
 
 
 def table_name(kind: str, feed: str) -> str:
@@ -189,16 +195,25 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
             raw["_source_file"] = summary.source_file
             raw["_loaded_at"] = loaded_at
             cols = list(raw_columns(feed))
-            # through Arrow: the text columns are Arrow already (no copy, no Python string per cell)
-            con.from_arrow(pa.Table.from_pandas(raw[cols], preserve_index=False)).insert_into(
-                table_name("raw", feed))
+            # through Arrow: the text columns are Arrow already (no copy, no Python string per cell); a
+            # slice of rows at a time, so the converted number columns and the delivered JSON of a national
+            # feed are never whole
+            for i in range(0, len(raw), WRITE_SLICE_ROWS):
+                part = raw.iloc[i:i + WRITE_SLICE_ROWS]
+                if validated.cells is not None:  # the JSON made now, slice by slice
+                    part = part.assign(_delivered=pd.arrays.ArrowExtensionArray(
+                        delivered_json(con, validated.cells.iloc[i:i + WRITE_SLICE_ROWS])))
+                con.from_arrow(pa.Table.from_pandas(part[cols], preserve_index=False)).insert_into(
+                    table_name("raw", feed))
         if validated is not None and len(validated.violations):
             q = validated.violations.copy()
-            by_row = validated.typed.set_index("_row_number")
+            at = pd.Index(validated.typed["_row_number"]).get_indexer(q["_row_number"])  # each one's typed row
             q["year"] = year
             q["_source_file"] = summary.source_file
-            q["_row_hash"] = q["_row_number"].map(by_row["_row_hash"])
-            q["_delivered"] = q["_row_number"].map(by_row["_delivered"])
+            q["_row_hash"] = validated.typed["_row_hash"].iloc[at].to_numpy(dtype=object)
+            q["_delivered"] = (validated.typed["_delivered"].iloc[at].to_numpy(dtype=object)
+                               if validated.cells is None  # else the quarantined rows' JSON, made from their cells
+                               else delivered_json(con, validated.cells.iloc[at]).to_pylist())
             q["_loaded_at"] = loaded_at
             q = q.astype({"column_name": object, "county_code": object, "key_value": object})
             con.from_df(q[list(QUARANTINE_COLUMNS)]).insert_into(table_name("quarantine", feed))
@@ -245,6 +260,7 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
     if not has_schools:
         raise EmptyYearError(f"{feed} of {year} not loaded: no schools rows in the landing {landing} ({why}); "
                              f"the year's loaded rows are kept")
+    release_unused_memory()  # the schools file was parsed to count its rows: its pages back
     path = find_feed_file(landing, year, feed)
     if path is None and not allow_erase:
         held = con.execute(f"select count(*) from {table_name('raw', feed)} where year = ?",  # noqa: S608
@@ -268,7 +284,7 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
         ref = schools_reference_from_landing(landing, year)
     else:
         ref = schools_reference(con, year) if feed != "schools" else None
-    validated = attribute_counties(validate_feed(delivered, ref))
+    validated = attribute_counties(validate_feed(delivered, ref, with_delivered_json=False))
     rel_path = str(path.relative_to(Path(landing).resolve()))
     vio = validated.violations
     summary = FeedLoadSummary(
@@ -281,7 +297,11 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
     )
     summary.extra_columns = list(delivered.extra_columns)
     del delivered  # the delivered cells (in the typed rows' _delivered now) are not needed to write them
+    release_unused_memory()  # ≈ 0.6 GB of a national file's freed cells and DuckDB buffers, before the write
     write_feed(con, year, feed, validated, summary, loaded_at)
+    # written: the delivered cells and the hashes are not read again
+    validated.typed, validated.cells = validated.typed.drop(columns=["_delivered", "_row_hash"], errors="ignore"), None
+    release_unused_memory()
     if feed == "schools" and _report_flags(summary, schools_flags(con, year, validated, rel_path)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
                     ["; ".join(summary.notes), year, feed])

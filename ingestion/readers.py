@@ -333,8 +333,9 @@ CHUNK_ROWS = 100_000
 
 
 def _columns_of(rows: Iterable[list[str]], width: int) -> tuple[list[pa.ChunkedArray], np.ndarray, dict[int, int]]:
-    """Rows → one Arrow string column per header, their data row numbers (1-based, the header is row 0;
-    a blank line keeps its number out of use) and the ragged rows (row number → delivered field count,
+    """Rows → one Arrow string column per header, their row numbers as a spreadsheet shows them (the
+    header is row 1, the first data row 2; a blank line keeps its number out of use, as the sheet shows
+    it) and the ragged rows (row number → delivered field count,
     padded or cut to the header's width)."""
     chunks: list[list[pa.Array]] = [[] for _ in range(width)]
     numbers = array("q")
@@ -346,7 +347,7 @@ def _columns_of(rows: Iterable[list[str]], width: int) -> tuple[list[pa.ChunkedA
             chunks[j].append(pa.array(values, type=pa.string()))
         pending.clear()
 
-    for i, r in enumerate(rows, start=1):
+    for i, r in enumerate(rows, start=2):
         if len(r) != width:
             if not any(x.strip() for x in r):
                 continue  # a blank line (e.g. trailing) is not a row

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.memory import release_unused_memory
 from core.settings import duckdb_memory_limit
 from ingestion.contract import (
     AREA_COLUMNS_CHECKED,
@@ -88,6 +89,9 @@ class ValidatedFeed:
     typed: pd.DataFrame  # canonical typed columns + _row_number, _row_hash, _quarantined, _delivered, county_code
     violations: pd.DataFrame  # _row_number, column_name, rule, message, county_code, school_id
     notes: list[str]
+    # validate_feed(delivered_json=False): typed has no _delivered; these are the delivered cells (a view
+    # of the reader's frame, row for row with typed) whose JSON `delivered_json` makes when they are written
+    cells: pd.DataFrame | None = None
 
 
 def _nfkc(s: pd.Series) -> pd.Series:
@@ -232,7 +236,6 @@ class _FeedSql:
             "_pos": pa.array(np.arange(len(raw), dtype=np.int64)),
             "_row_number": pa.array(raw["_row_number"].to_numpy(dtype=np.int64)),
             **{f"r{i}": cells[c.name] for i, c in enumerate(self.present)},
-            **{f"c{j}": array for j, array in enumerate(cells.values())},  # every delivered column, for _delivered
         }))
         self.parts: list[str] = []
 
@@ -522,22 +525,29 @@ def _fetch(relation: duckdb.DuckDBPyRelation) -> pa.Table:
     return pa.Table.from_batches(list(reader), schema=reader.schema)
 
 
-def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], raw: pd.DataFrame,
-                    data_cols: list) -> pa.Array | pa.ChunkedArray:
-    """Each delivered row as `DataFrame.to_json(orient="records", lines=True, force_ascii=False)` writes
-    its cells as text: concatenated in DuckDB (table `d`, columns c<j>) where no cell needs escaping, by
-    pandas for the other rows (and for a whole file whose headers would need it, or with empty cells)."""
-    names = [str(c) for c in data_cols]
-    if (not len(raw) or any(a.null_count for a in cells.values()) or len(set(names)) != len(names)
+def delivered_json(con: duckdb.DuckDBPyConnection, cells: pd.DataFrame) -> pa.Array | pa.ChunkedArray:
+    """Each delivered row (the reader's cells, any slice of rows) as `DataFrame.to_json(orient="records",
+    lines=True, force_ascii=False)` writes its cells as text: concatenated in DuckDB (on `con`) where no
+    cell needs escaping, by pandas for the other rows (and for cells whose headers would need it, or with
+    empty cells). A row's JSON depends on that row only: the same whatever slice it is made in."""
+    names = [str(c) for c in cells.columns]
+    arrays = [_text_array(cells[c]) for c in cells.columns]
+    if (not len(cells) or any(a.null_count for a in arrays) or len(set(names)) != len(names)
             or any(_JSON_SPECIAL_PY.search(n) for n in names)):
-        return pa.array(json_lines(raw[data_cols].astype(str)), type=pa.string())
+        return pa.array(json_lines(cells.astype(str)), type=pa.string())
     keys = ['{"' + names[0] + '":"'] + ['","' + n + '":"' for n in names[1:]]
     json = " || ".join(f"{_lit(k)} || c{j}" for j, k in enumerate(keys)) + " || " + _lit('"}')
     text = " || ".join(f"c{j}" for j in range(len(names)))
-    # a projection of one scan keeps the scan's order (DuckDB's preserve_insertion_order): no sort of the
-    # JSON (hundreds of MB); checked against _pos all the same
-    result = _fetch(con.sql(f"SELECT _pos, CASE WHEN NOT regexp_matches({text}, '{_JSON_SPECIAL}') THEN {json} END "
-                            "FROM d"))
+    view = "junheng_delivered_cells"
+    con.register(view, pa.table({"_pos": pa.array(np.arange(len(cells), dtype=np.int64)),
+                                 **{f"c{j}": a for j, a in enumerate(arrays)}}))
+    try:
+        # a projection of one scan keeps the scan's order (DuckDB's preserve_insertion_order): no sort of
+        # the JSON (hundreds of MB); checked against _pos all the same
+        result = _fetch(con.sql(f"SELECT _pos, CASE WHEN NOT regexp_matches({text}, '{_JSON_SPECIAL}') "
+                                f"THEN {json} END FROM {view}"))
+    finally:
+        con.unregister(view)
     pos = result.column(0).to_numpy()
     lines = result.column(1)
     if not (pos == np.arange(len(pos))).all():
@@ -545,7 +555,7 @@ def _delivered_json(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Array], 
     if lines.null_count:  # rows with a cell to escape: one record per row by pandas, whatever the cells
         lines = lines.combine_chunks()
         odd = np.flatnonzero(lines.is_null().to_numpy(zero_copy_only=False))
-        fill = pa.array(json_lines(raw[data_cols].iloc[odd].astype(str)), type=pa.string())
+        fill = pa.array(json_lines(cells.iloc[odd].astype(str)), type=pa.string())
         lines = pc.replace_with_mask(lines, lines.is_null(), fill)
     return lines
 
@@ -572,8 +582,13 @@ def feed_notes(delivered: DeliveredFeed) -> list[str]:
     return notes
 
 
-def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None) -> ValidatedFeed:
-    """Typed frame with `_quarantined` per row, and one violation record per broken rule."""
+def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None, *,
+                  with_delivered_json: bool = True) -> ValidatedFeed:
+    """Typed frame with `_quarantined` per row, and one violation record per broken rule.
+
+    with_delivered_json=False: typed has no `_delivered` column; the result keeps the delivered cells
+    instead (`cells`), for the loader to make each row's JSON as it writes a slice of rows — a national
+    feed's JSON (0.7 GB for 3.4 M schools rows) is never held whole."""
     ref = ref or SchoolsReference.empty()
     feed = delivered.feed
     spec = FEED_SPECS[feed]
@@ -614,12 +629,14 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
             f"SELECT t._row_number, v.column_name, v.rule, v.message, v.value, v.fmt, tc._county_code AS county_code, "
             f"{key} AS key_value FROM v JOIN t USING (_pos) JOIN tc USING (_pos) ORDER BY v.part, v._pos"
         ).df()
-        for table in ("t", "tc", "v"):  # their memory goes to the delivered cells' JSON, next
-            con.execute(f"DROP TABLE {table}")
-        delivered_json = _delivered_json(con, cells, raw, data_cols)
+        if with_delivered_json:
+            for table in ("t", "tc", "v"):  # their memory goes to the delivered cells' JSON, next
+                con.execute(f"DROP TABLE {table}")
+            json = delivered_json(con, raw[data_cols])
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
+    release_unused_memory()  # the typing connection's buffers, back before the hashing
 
     typed = typed_arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
     typed.index = raw.index
@@ -633,7 +650,8 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
     text_cells = raw[data_cols] if all_text else raw[data_cols].astype(str)  # astype(str): the same cells
     hashes = _row_hashes(text_cells)
     typed["_row_hash"] = pd.Series(pd.arrays.ArrowExtensionArray(_hex(hashes)), index=raw.index)
-    typed["_delivered"] = pd.Series(pd.arrays.ArrowExtensionArray(delivered_json), index=raw.index)
+    if with_delivered_json:
+        typed["_delivered"] = pd.Series(pd.arrays.ArrowExtensionArray(json), index=raw.index)
     typed["_county_code"] = county
 
     if len(vio):
@@ -652,7 +670,8 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None)
         violations["county_code"] = pd.Series(dtype=object)
         violations["key_value"] = pd.Series(dtype=object)
 
-    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=feed_notes(delivered))
+    return ValidatedFeed(feed=feed, typed=typed, violations=violations, notes=feed_notes(delivered),
+                         cells=None if with_delivered_json else raw[data_cols])
 
 
 def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
@@ -689,7 +708,8 @@ def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
         return None, ""
 
     vio = vio.copy()
-    typed = typed.copy()
+    typed = typed.copy(deep=False)  # only _county_code changes: the other columns (a national feed's GB) shared
+    typed["_county_code"] = typed["_county_code"].copy()
     for number in vio.loc[unknown, "_row_number"].unique():
         county, source = resolve(number)
         at = vio["_row_number"] == number
@@ -698,7 +718,8 @@ def attribute_counties(validated: ValidatedFeed) -> ValidatedFeed:
         vio.loc[at, "message"] += (f"; counted against county {county}, named by {source}" if county is not None else
                                    "; the row's county cannot be told (no usable county_code, no other row of its "
                                    "school): every county of this delivery is marked incomplete")
-    return ValidatedFeed(feed=validated.feed, typed=typed, violations=vio, notes=validated.notes)
+    return ValidatedFeed(feed=validated.feed, typed=typed, violations=vio, notes=validated.notes,
+                         cells=validated.cells)
 
 
 def numeric_columns(feed: str) -> list[str]:

@@ -181,8 +181,8 @@ def test_a_blank_county_code_on_a_copy_of_a_school_counts_against_the_county_its
     q = working(wh, "select _row_number, rule, county_code, message from quarantine_schools where year = ? "
                     "order by _row_number, rule", [YEAR])
     assert q[["_row_number", "rule", "county_code"]].values.tolist() == [
-        [2, "duplicate_key", worked_example.COUNTY], [6, "duplicate_key", worked_example.COUNTY],
-        [6, "required", worked_example.COUNTY]]
+        [3, "duplicate_key", worked_example.COUNTY], [7, "duplicate_key", worked_example.COUNTY],
+        [7, "required", worked_example.COUNTY]]  # spreadsheet rows: the header is row 1
     assert f"counted against county {worked_example.COUNTY}, named by the other row(s) of school_id" in (
         q["message"].iloc[2])
 
@@ -210,7 +210,7 @@ def test_a_negative_count_is_quarantined_not_refused_as_a_shrink(wh, tmp_path):
     outcome = run(_landing(tmp_path, enrollment=enrollment), wh)
     assert outcome.success, outcome.problems  # 257 of 302 pupils evaluated: 14.9 %, within the 20 % limit
     q = working(wh, "select _row_number, rule from quarantine_enrollment where year = ?", [YEAR])
-    assert set(q["_row_number"]) == {1} and "negative" in set(q["rule"])
+    assert set(q["_row_number"]) == {2} and "negative" in set(q["rule"])
     assert published(wh, "select status from mart_county_readiness where ruleset = 'moe_2017'")[
         "status"].tolist() == ["incomplete"]
     inventory = published(wh, "select county_code, schools_evaluated, students_evaluated from county_inventory "

@@ -85,7 +85,7 @@ def test_an_ambiguous_percentage_is_a_flagged_row_naming_file_row_and_column(wh)
     assert list(zip(flags["year"], flags["rule"], strict=True)) == [(2023, "ambiguous_percentage"),
                                                                     (2024, "ambiguous_percentage")]
     sr = flags[flags["year"] == 2024].iloc[0]
-    assert sr["_source_file"] == "2024/county_submission.csv" and sr["_row_number"] == 1
+    assert sr["_source_file"] == "2024/county_submission.csv" and sr["_row_number"] == 2
     assert sr["column_name"] == "value" and "90 % as a fraction, or 0.9 %" in sr["message"]
 
 

@@ -382,10 +382,10 @@ def test_sql_looking_values_are_stored_as_data(tmp_path):
     frames["schools"]["备注\"; drop table x; --"] = "x"  # an extra column with a hostile header
     con, _ = _ingest(tmp_path, frames, ["schools"])
     try:
-        assert con.execute("select school_name from raw_schools where _row_number = 1").fetchone()[0] == evil
+        assert con.execute("select school_name from raw_schools where _row_number = 2").fetchone()[0] == evil
         assert con.execute("select count(*) from raw_schools").fetchone()[0] == 5
         # the hostile header is kept (in each row's delivered cells) and reported, never made a column
-        delivered = json.loads(con.execute("select _delivered from raw_schools where _row_number = 1").fetchone()[0])
+        delivered = json.loads(con.execute("select _delivered from raw_schools where _row_number = 2").fetchone()[0])
         assert delivered['备注"; drop table x; --'] == "x"
         extra = con.execute("select extra_columns from feed_loads where feed = 'schools'").fetchone()[0]
         assert extra == '备注"; drop table x; --'
@@ -480,5 +480,35 @@ def test_a_feed_loads_under_the_ingest_memory_limit_and_the_connection_gets_its_
         load.ingest_feed(con, landing, 2024, "schools")
         assert seen == ["61.0 MiB"]  # 64 MB as DuckDB reports it
         assert con.execute("select current_setting('memory_limit')").fetchall()[0][0] == before
+    finally:
+        con.close()
+
+
+def test_the_json_written_slice_by_slice_is_the_reference_json(tmp_path, monkeypatch):
+    """The loader makes each row's `_delivered` JSON as it writes a slice of rows (a national feed's JSON
+    is never whole). Two rows a slice here, over rows that need escaping (`/`, a quote, a newline, U+2028)
+    and rows that do not: raw and quarantine hold, row for row, what the pandas reference writes for the
+    whole file at once, and each JSON reads back as the cells the CSV delivered."""
+    import csv
+
+    from ingestion import load, validate_reference
+    from ingestion.readers import read_feed_file
+
+    monkeypatch.setattr(load, "WRITE_SLICE_ROWS", 2)
+    frames = worked_example.frames()
+    names = frames["schools"]["school_name"].tolist()
+    frames["schools"]["school_name"] = [names[0], "一/二小学", f'{names[2]}"分校"', "第一行\n第二行", "甲\u2028乙"]
+    frames["schools"]["备注"] = ["", "a\\b", "x", "", "y"]  # an extra column, kept in the JSON
+    frames["schools"].loc[3, "school_type"] = "大学"  # quarantined (not a school type): its JSON too
+    con, _ = _ingest(tmp_path, frames, ["schools"])
+    try:
+        path = tmp_path / "landing" / "2024" / "schools.csv"
+        reference = validate_reference.validate_feed(read_feed_file("schools", path)).typed["_delivered"].tolist()
+        written = [r[0] for r in con.execute("select _delivered from raw_schools order by _row_number").fetchall()]
+        assert written == reference
+        with path.open(encoding="utf-8", newline="") as f:
+            assert [json.loads(w) for w in written] == list(csv.DictReader(f))
+        quarantined = con.execute("select distinct _row_number, _delivered from quarantine_schools").fetchall()
+        assert quarantined == [(5, reference[3])]  # spreadsheet row 5: the fourth data row
     finally:
         con.close()

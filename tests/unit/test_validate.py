@@ -9,6 +9,8 @@ from tests import worked_example
 
 
 def delivered(feed: str, df: pd.DataFrame) -> DeliveredFeed:
+    # rows numbered 1..n here: validation keeps the numbers it is given (the reader's, spreadsheet rows,
+    # are tested through files below and in test_readers)
     frame = df.astype(str).replace({"nan": "", "None": ""})
     frame.insert(0, "_row_number", range(1, len(frame) + 1))
     return DeliveredFeed(feed=feed, path=f"/landing/2024/{feed}.csv", frame=frame, encoding="utf-8")
@@ -189,14 +191,56 @@ def test_counts_beyond_any_count_are_out_of_range_and_typed_unknown():
     assert result.typed.loc[2, "students"] == 1_000_000_000
 
 
-def test_wrong_type_numbers_rows_as_quarantine_does():
-    # data rows 1..5 under the header (a spreadsheet shows them on lines 2..6); quarantine says row 1 for
-    # the first, and so must the file-level message: 0-based numbers sent a clerk to the wrong row
+def test_wrong_type_numbers_rows_as_quarantine_does(tmp_path):
+    # the five data rows sit on spreadsheet rows 2..6 under the header; 'many' and 'lots' are on rows 3
+    # and 5 — what Excel's row headers and an editor's line numbers show, and what quarantine says too
+    from ingestion.readers import read_feed_file
+
     df = worked_example.frames()["enrollment"].astype(str)
     df["students"] = ["", "many", "", "lots", ""]
+    path = tmp_path / "enrollment.csv"
+    df.to_csv(path, index=False)
     with pytest.raises(FeedFileError) as e:
-        validate_feed(delivered("enrollment", df), schools_ref())
-    assert e.value.rows == [2, 4] and "rows 2, 4:" in str(e.value)
+        validate_feed(read_feed_file("enrollment", path), schools_ref())
+    assert e.value.rows == [3, 5] and "rows 3, 5:" in str(e.value)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_quarantined_row_is_numbered_as_the_spreadsheet_shows_it(tmp_path, fmt):
+    """The row number a message and quarantine give is the one the clerk sees: Excel's row header (a blank
+    row in the sheet counts, as the sheet shows it) or, for a CSV, the record's place under the header
+    (a quoted name over two lines is one record, one spreadsheet row)."""
+    import csv
+
+    import openpyxl
+
+    from ingestion.readers import read_feed_file
+
+    df = worked_example.frames()["enrollment"].astype(str)
+    records = [list(df.columns)] + df.values.tolist()
+    records[4][list(df.columns).index("students")] = "-7"  # the 4th data record
+    path = tmp_path / f"enrollment.{fmt}"
+    if fmt == "xlsx":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for i, rec in enumerate(records):
+            if i == 2:
+                ws.append([None] * len(rec))  # a blank sheet row after the first data row
+            ws.append(rec)
+        wb.save(path)
+        bad_row = next(c.row for c in ws["A"] if c.value == records[4][0] and
+                       ws.cell(c.row, list(df.columns).index("students") + 1).value == "-7")
+        assert bad_row == 6  # header 1, data 2, blank 3, data 4, 5, the bad one 6
+    else:
+        records = [r + [n] for r, n in zip(records, ["备注", "第一行\n第二行", "", "", "", ""], strict=True)]
+        with path.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows(records)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[5].startswith(records[4][0])  # the bad record starts on the file's 6th line …
+        bad_row = 5  # … and is the 5th spreadsheet row: header 1, data 2 (over two lines), 3, 4, the bad one
+    result = validate_feed(read_feed_file("enrollment", path), schools_ref())
+    v = result.violations
+    assert v.loc[v["rule"] == "negative", "_row_number"].tolist() == [bad_row]
 
 
 def test_a_county_code_breaking_its_format_counts_like_a_blank_one():
