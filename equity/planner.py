@@ -32,6 +32,12 @@ from equity.planner_math import comprehensive_targets, cv_by_group, water_levels
 GROUP_KEYS = ["year", "ruleset", "county_code", "level"]
 UNIT_COLUMNS = ["school_id", "indicator_code", "students", "value", "threshold", "scale", "integer",
                 "unit_cost", "school_share", "shared"]
+# Money by kind (roadmap.md §1): a teacher-year is paid every year, a building or a book once. The
+# units' optional column cost_kind says which (seeds/unit_costs.csv); without it the split is unknown
+# (NaN) and the totals are what they are. The plan itself weighs a yuan as a yuan, whatever its kind.
+COST_KIND = "cost_kind"
+ONE_OFF, RECURRING = "one_off", "recurring"
+ONE_OFF_COST, RECURRING_COST = "one_off_cost_yuan", "recurring_cost_yuan_per_year"
 GROUP_COLUMNS = ["cap", "balance_rule", "has_school_rule"]
 PER_INDICATOR, COMPREHENSIVE = "per_indicator", "comprehensive"
 COMPREHENSIVE_CODE = "COMPREHENSIVE"
@@ -46,11 +52,12 @@ ROUNDING_SLACK = 1e-7  # an addition within this of an integer is that integer (
 
 RESULT_COLUMNS = {  # after the keys
     "unit_plan": ["school_id", "indicator_code", "value_now", "value_planned", "addition", "unit_gain", "cost_yuan",
-                  "reason", "driven_by_level", "shared"],
+                  COST_KIND, "reason", "driven_by_level", "shared"],
     "group_plan": ["indicator_code", "balance_rule", "cv_now", "cv_planned", "cap", "units_failing_now",
-                   "units_touched", "addition_total", "cost_yuan", "floor_cost_yuan", "plan_passes"],
-    "group_status": ["planned", "plan_passes", "cost_yuan", "floor_cost_yuan", "reason_if_not_planned",
-                     "reason_if_fails"],
+                   "units_touched", "addition_total", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
+                   "plan_passes"],
+    "group_status": ["planned", "plan_passes", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
+                     "reason_if_not_planned", "reason_if_fails"],
 }
 
 
@@ -194,7 +201,10 @@ def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, flo
     unknown: the group is not planned), threshold (NaN = no floor), scale (100 for "per 100
     students"), integer (indivisible natural unit), unit_cost (yuan per natural unit), school_share
     (the unit's share of whole-school resources) and shared (the numerator is a whole-school
-    resource). `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'), has_school_rule.
+    resource); optionally cost_kind ('one_off' | 'recurring': the unit cost is paid once or every
+    year), which splits every cost into one_off_cost_yuan + recurring_cost_yuan_per_year, adding up
+    to cost_yuan exactly. `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'),
+    has_school_rule.
     Additions are in natural units of what the school adds; a unit's gain is addition × share for
     a shared resource. Every plan is checked by `verify`; a group that still fails after repair
     says so in group_status (plan_passes False, reason_if_fails)."""
@@ -248,7 +258,7 @@ def _curve_frame(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The cost curve's rows from the group status of the target pieces (with target_step and target)."""
     st = status.copy()
     st["reachable"] = st["plan_passes"].fillna(False).astype(bool)
-    return st[[*keys, "target_step", "target", "cost_yuan", "reachable", "planned",
+    return st[[*keys, "target_step", "target", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "reachable", "planned",
                "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(drop=True)
 
 
@@ -341,6 +351,13 @@ class _Session:
         return {name: _plain(pd.concat([d[i] for d in self.done], ignore_index=True)) for i, name in enumerate(names)}
 
 
+def _total(one_off, recurring, summed):
+    """The cost: one-off + recurring where both are known, so that the two add up to it exactly (not
+    only to the last bit of a sum taken in another order); else the sum over the rows."""
+    one_off, recurring = np.asarray(one_off, dtype=float), np.asarray(recurring, dtype=float)
+    return np.where(np.isnan(one_off) | np.isnan(recurring), np.asarray(summed, dtype=float), one_off + recurring)
+
+
 class _Planner:
     def __init__(self, units, groups, keys, min_passing, floor_ratio, tol):
         missing = [c for c in [*keys, *UNIT_COLUMNS] if c not in units.columns]
@@ -416,6 +433,8 @@ class _Planner:
         self.p = p[r]
         self.s = scale[r]
         self.kappa = kappa[r]
+        kind = u[COST_KIND] if COST_KIND in u.columns else pd.Series(None, index=u.index, dtype=object)
+        self.kind = np.select([kind.isin([ONE_OFF]).to_numpy(), kind.isin([RECURRING]).to_numpy()], [0, 1], -1)[r]
         self.shared = u["shared"].astype(bool).to_numpy()[r]
         self.mult = np.where(self.shared, share[r], 1.0)
         self.integer = u["integer"].astype(bool).to_numpy()[r]
@@ -706,6 +725,11 @@ class _Planner:
         gain = self.add[self.key] * self.mult
         addition = np.where(is_driver, self.add[self.key], 0.0)
         cost = addition * self.kappa
+        # the cost by kind: all of a row's cost is of its indicator's kind; an unknown kind leaves a
+        # row with a cost unsplit (NaN), and so its group's split
+        unknown = np.where(cost > 0, np.nan, 0.0)
+        one_off = np.where(self.kind == 0, cost, np.where(self.kind == 1, 0.0, unknown))
+        recurring = np.where(self.kind == 1, cost, np.where(self.kind == 0, 0.0, unknown))
         floor_cost = np.where(is_driver, self.floor_add[self.key], 0.0) * self.kappa
         touched = gain > 0
         levels = u["level"].to_numpy()[self.rows]
@@ -724,6 +748,7 @@ class _Planner:
         unit_plan["addition"] = addition[touched]
         unit_plan["unit_gain"] = gain[touched]
         unit_plan["cost_yuan"] = cost[touched]
+        unit_plan[COST_KIND] = np.array([None, ONE_OFF, RECURRING], dtype=object)[self.kind[touched] + 1]
         unit_plan["reason"] = np.asarray(table, dtype=object)[reason_code[touched]]
         unit_plan["driven_by_level"] = drv_level[touched]
         unit_plan["shared"] = self.shared[touched]
@@ -744,7 +769,9 @@ class _Planner:
         gp["units_failing_now"] = per_g(None, (now + self.tol < t).astype(float)).astype(np.int64)
         gp["units_touched"] = per_g(touched.astype(float)).astype(np.int64)
         gp["addition_total"] = per_g(addition)
-        gp["cost_yuan"] = per_g(cost)
+        gp[ONE_OFF_COST] = per_g(one_off)
+        gp[RECURRING_COST] = per_g(recurring)
+        gp["cost_yuan"] = _total(gp[ONE_OFF_COST], gp[RECURRING_COST], per_g(cost))
         gp["floor_cost_yuan"] = per_g(floor_cost)
         gp["plan_passes"] = status["plan_passes"].to_numpy()[ch]
         gp["_h"] = ch
@@ -755,16 +782,16 @@ class _Planner:
             sub = gp[is_comp]
             agg = sub.groupby("_h", sort=False).agg(
                 units_failing_now=("units_failing_now", "max"), units_touched=("units_touched", "max"),
-                cost_yuan=("cost_yuan", "sum"), floor_cost_yuan=("floor_cost_yuan", "sum"))
+                cost_yuan=("cost_yuan", "sum"), floor_cost_yuan=("floor_cost_yuan", "sum"),
+                **{c: (c, lambda v: v.sum(min_count=len(v))) for c in (ONE_OFF_COST, RECURRING_COST)})
+            agg["cost_yuan"] = _total(agg[ONE_OFF_COST], agg[RECURRING_COST], agg["cost_yuan"])
             comp = sub.drop_duplicates("_h")[[*keys, "balance_rule", "cap", "plan_passes", "_h"]]
             comp = comp.merge(cn[["_h", "cv"]].rename(columns={"cv": "cv_now"}), on="_h")
             comp = comp.merge(cp[["_h", "cv"]].rename(columns={"cv": "cv_planned"}), on="_h")
             comp = comp.merge(agg.reset_index(), on="_h").assign(indicator_code=COMPREHENSIVE_CODE)
             comp["addition_total"] = np.nan  # natural units of different indicators do not add
             gp = pd.concat([gp, comp[gp.columns]], ignore_index=True)
-        group_plan = gp[[*keys, "indicator_code", "balance_rule", "cv_now", "cv_planned", "cap",
-                         "units_failing_now", "units_touched", "addition_total", "cost_yuan",
-                         "floor_cost_yuan", "plan_passes"]]
+        group_plan = gp[[*keys, *RESULT_COLUMNS["group_plan"]]]
 
         # group status
         gs = self.group_frame.copy()
@@ -773,10 +800,12 @@ class _Planner:
         passes = status["plan_passes"].astype("boolean").array.copy()
         passes[~planned] = pd.NA
         gs["plan_passes"] = passes
-        for col, vals in (("cost_yuan", cost), ("floor_cost_yuan", floor_cost)):
+        for col, vals in (("cost_yuan", cost), (ONE_OFF_COST, one_off), (RECURRING_COST, recurring),
+                          ("floor_cost_yuan", floor_cost)):
             full = np.zeros(len(u))
             full[self.rows] = vals
             gs[col] = np.bincount(self.h_all, weights=full, minlength=self.n_h_all)
+        gs["cost_yuan"] = _total(gs[ONE_OFF_COST], gs[RECURRING_COST], gs["cost_yuan"])
         gs["reason_if_not_planned"] = self.reasons
         fails = status["reason"].to_numpy(dtype=object).copy()
         fails[gs["plan_passes"].fillna(False).to_numpy(dtype=bool)] = None

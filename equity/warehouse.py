@@ -101,8 +101,12 @@ def _replace_years(con: duckdb.DuckDBPyConnection, table: str, years: list[int] 
             con.execute(f"delete from {table}")  # noqa: S608 (a module constant)
         else:
             con.execute(f"delete from {table} where list_contains(?, year)", [years])  # noqa: S608
-        if len(rows):
-            con.from_df(rows).insert_into(table)
+        if len(rows):  # by name: a table that gained a column (alter table) has it last
+            con.register("_replace_rows", rows)
+            try:
+                con.execute(f"insert into {table} by name select * from _replace_rows")  # noqa: S608
+            finally:
+                con.unregister("_replace_rows")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -141,12 +145,14 @@ def _equity_measures_of(con: duckdb.DuckDBPyConnection, years: list[int], area_m
 PLAN_UNITS_QUERY = """
     select i.year, i.ruleset, i.county_code, i.level, i.school_id, i.indicator_code, i.students, i.value,
            i.threshold, st.per_students::double as scale, st.indivisible as "integer",
-           c.cost_yuan as unit_cost,
+           c.cost_yuan as unit_cost, k.cost_kind,
            case when st.whole_school then coalesce(u.resource_share, 1.0) else 1.0 end as school_share,
            st.whole_school as shared
     from int_school_unit_indicators i
     join standards st on st.ruleset = i.ruleset and st.level = i.level and st.indicator_code = i.indicator_code
     left join int_unit_costs c on c.year = i.year and c.level = i.level and c.indicator_code = i.indicator_code
+    -- the kind of the cost (one_off / recurring) is the seed's, whichever figure priced it
+    left join unit_costs k on k.level = i.level and k.indicator_code = i.indicator_code
     left join int_school_units u
         on u.year = i.year and u.ruleset = i.ruleset and u.school_id = i.school_id and u.level = i.level
     where i.students > 0 and {where}
@@ -162,21 +168,23 @@ PLAN_GROUPS_QUERY = """
     order by 1, 2, 3, 4
 """
 _KEYS = {"year": "INTEGER", "ruleset": "VARCHAR", "county_code": "VARCHAR", "level": "VARCHAR"}
+# money by kind (roadmap.md §1): cost_yuan = one-off + one year of recurring, each carried apart
+_BY_KIND = {"one_off_cost_yuan": "DOUBLE", "recurring_cost_yuan_per_year": "DOUBLE"}
 # The plan tables' columns and types, fixed (not inferred from a year's frame: a year where nothing is
 # planned, or every value is NULL, must not give a table another shape).
 PLAN_SCHEMAS: dict[str, dict[str, str]] = {
     "plan_unit_additions": {**_KEYS, "school_id": "VARCHAR", "indicator_code": "VARCHAR", "value_now": "DOUBLE",
                             "value_planned": "DOUBLE", "addition": "DOUBLE", "unit_gain": "DOUBLE",
-                            "cost_yuan": "DOUBLE", "reason": "VARCHAR", "driven_by_level": "VARCHAR",
-                            "shared": "BOOLEAN"},
+                            "cost_yuan": "DOUBLE", "cost_kind": "VARCHAR", "reason": "VARCHAR",
+                            "driven_by_level": "VARCHAR", "shared": "BOOLEAN"},
     "plan_county_indicators": {**_KEYS, "indicator_code": "VARCHAR", "balance_rule": "VARCHAR", "cv_now": "DOUBLE",
                                "cv_planned": "DOUBLE", "cap": "DOUBLE", "units_failing_now": "BIGINT",
                                "units_touched": "BIGINT", "addition_total": "DOUBLE", "cost_yuan": "DOUBLE",
-                               "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN"},
+                               **_BY_KIND, "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN"},
     "plan_county_levels": {**_KEYS, "planned": "BOOLEAN", "plan_passes": "BOOLEAN", "cost_yuan": "DOUBLE",
-                           "floor_cost_yuan": "DOUBLE", "reason_if_not_planned": "VARCHAR",
+                           **_BY_KIND, "floor_cost_yuan": "DOUBLE", "reason_if_not_planned": "VARCHAR",
                            "reason_if_fails": "VARCHAR"},
-    "plan_cost_curve": {**_KEYS, "target_step": "BIGINT", "target": "DOUBLE", "cost_yuan": "DOUBLE",
+    "plan_cost_curve": {**_KEYS, "target_step": "BIGINT", "target": "DOUBLE", "cost_yuan": "DOUBLE", **_BY_KIND,
                         "reachable": "BOOLEAN", "planned": "BOOLEAN", "reason_if_not_planned": "VARCHAR"},
 }
 PLAN_TABLES = tuple(PLAN_SCHEMAS)
@@ -202,6 +210,8 @@ def write_roadmap(con: duckdb.DuckDBPyConnection, years: list[int] | None, *, mi
     for name, schema in PLAN_SCHEMAS.items():
         cols = ", ".join(f'"{k}" {v}' for k, v in schema.items())
         con.execute(f"create table if not exists {name} ({cols})")
+        for col, sql_type in schema.items():  # a table written before a column was added gains it
+            con.execute(f'alter table {name} add column if not exists "{col}" {sql_type}')
     per_year = _year_by_year(con, years, list(PLAN_SCHEMAS),
                              lambda c, ys: _roadmap_of(c, ys, min_passing=min_passing, floor_ratio=floor_ratio))
     return {name: pd.concat([t[name] for t in per_year], ignore_index=True) if per_year else

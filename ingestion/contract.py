@@ -22,6 +22,9 @@ class Column:
     min_exclusive: bool = False
     values: tuple[str, ...] = ()  # enum: accepted canonical values
     pattern: str | None = None  # text: a full-match regular expression
+    # enum: (code, spellings) pairs when this column's spellings are its own, not those the contract
+    # gives every column of its name (ENUM_SPELLINGS): county_certification's `stage` is no school 学段
+    spellings: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def sql_type(self) -> str:
@@ -38,8 +41,9 @@ class Feed:
     # Columns a file must have; any other contract column may be absent (its values are then NULL
     # and what depends on them is unknown, never zero).
     must_have: tuple[str, ...] = ()
-    # An optional plan feed (unit_costs, county_plan): when absent, documented defaults or "no plan"
-    # apply; the census, finance and submission feeds are the core every year delivers.
+    # An optional feed (unit_costs, county_plan, county_certification): when absent, documented defaults,
+    # "no plan" or "nothing certified since" apply; the census, finance and submission feeds are the
+    # core every year delivers.
     optional: bool = False
 
     @property
@@ -105,6 +109,13 @@ SCALES: dict[str, tuple[str, ...]] = {
 LEVELS: dict[str, tuple[str, ...]] = {
     "primary": ("小学", "primary"),
     "junior": ("初中", "junior"),
+}
+# The stages of the evaluation process a county passes (评估认定进程), in their order (stage_rank 1-4).
+CERTIFICATION_STAGES: dict[str, tuple[str, ...]] = {
+    "self": ("县自评", "县级自评", "self", "self-evaluation", "self evaluation"),
+    "city": ("市复核", "市级复核", "city", "city review"),
+    "provincial": ("省评估验收", "省级评估验收", "provincial", "provincial evaluation"),
+    "national": ("国家评估认定", "国家认定", "国家督导评估认定", "national", "national certification"),
 }
 URBAN_RURAL_CODES = ("111", "112", "121", "122", "123", "210", "220")
 TRUE_VALUES = ("1", "true", "t", "yes", "y", "是")
@@ -243,6 +254,23 @@ FEED_SPECS: dict[str, Feed] = {
         optional_columns=(_amount("budget_yuan_per_year", "年度计划投入(元)"), SYNTHETIC),
         optional=True,
     ),
+    # Optional (../shared/spec/feeds.md): where each county stands in the evaluation process, one row per
+    # stage passed; rows accumulate across years (a delivery lists what was passed since the last one).
+    # Certification is the inspectors' decision, apart from the readiness the marts compute.
+    "county_certification": Feed(
+        "county_certification",
+        "评估认定进程",
+        (
+            COUNTY_CODE,
+            Column("stage", "阶段", "enum", required=True, values=tuple(CERTIFICATION_STAGES),
+                   spellings=tuple(CERTIFICATION_STAGES.items())),
+            Column("passed_year", "通过年份", "int", required=True, min_value=2000),
+            Column("document", "文号", "text"),
+        ),
+        key=("county_code", "stage"),
+        optional_columns=(SYNTHETIC,),
+        optional=True,
+    ),
     # Optional (../shared/spec/feeds.md): what one natural unit of an indicator's numerator costs; when
     # absent the documented defaults (dbt_project/seeds/unit_costs.csv) apply.
     "unit_costs": Feed(
@@ -259,12 +287,13 @@ FEED_SPECS: dict[str, Feed] = {
     ),
 }
 
-# Enum columns with spellings beyond their codes (Chinese, English), by column name.
+# Enum columns with spellings beyond their codes (Chinese, English), by column name (a column with
+# spellings of its own, Column.spellings, takes those instead).
 ENUM_SPELLINGS = {"school_type": SCHOOL_TYPES, "stage": STAGES, "scale": SCALES, "level": LEVELS}
 
 # The feeds, in load order (schools first: every other feed checks its school_id against it).
 FEEDS = tuple(FEED_SPECS)
-# The census, finance and submission feeds (the optional plan feeds aside).
+# The census, finance and submission feeds (the optional feeds aside).
 CORE_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if not spec.optional)
 # Feeds keyed by county rather than by school.
 COUNTY_FEEDS = tuple(f for f, spec in FEED_SPECS.items() if spec.key[0] == "county_code")
@@ -287,9 +316,12 @@ def header_map(feed: str) -> dict[str, str]:
     return out
 
 
-def enum_spellings(column: str, values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """The accepted spellings of an enum column's canonical values (the codes alone when none listed)."""
-    return ENUM_SPELLINGS.get(column, {x: () for x in values})
+def enum_spellings(col: Column) -> dict[str, tuple[str, ...]]:
+    """The accepted spellings of an enum column's canonical values: its own, else those of its name,
+    else the codes alone."""
+    if col.spellings:
+        return dict(col.spellings)
+    return ENUM_SPELLINGS.get(col.name, {x: () for x in col.values})
 
 
 def enum_map(values: dict[str, tuple[str, ...]]) -> dict[str, str]:

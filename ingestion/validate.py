@@ -214,7 +214,7 @@ def _enum_spellings(values: list[str], col: Column) -> pa.Table:
         code = pa.array([True if n in TRUE_VALUES else False if n in FALSE_VALUES else None for n in norm],
                         type=pa.bool_())
     else:
-        mapping = enum_map(enum_spellings(col.name, col.values))
+        mapping = enum_map(enum_spellings(col))
         code = pa.array([mapping.get(normalize_header(v)) for v in values], type=pa.string())
     return pa.table({"raw": pa.array(values, type=pa.string()), "blank": pa.array(blank, type=pa.bool_()),
                      "code": code})

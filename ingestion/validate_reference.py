@@ -112,7 +112,7 @@ def _coerce_column(col: Column, text: pd.Series, path, v: _Violations, raw_numbe
         v.add(bad, col.name, "not_a_boolean", "'" + text.astype(str).map(visible) + "' is not one of 1/0, true/false, 是/否, Y/N")
         return out
     if col.kind == "enum":
-        mapping = enum_map(enum_spellings(col.name, col.values))
+        mapping = enum_map(enum_spellings(col))
         out = _by_value(text.astype(str), lambda v: mapping.get(normalize_header(v)))
         bad = ~blank & out.isna()
         v.add(bad, col.name, "invalid_value",

@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from synthetic import generate_feeds, write_demo_plan
+    from synthetic import generate_feeds, write_demo_certification, write_demo_plan
 
     warehouse = Path(args.warehouse).resolve()
     # The feeds stay in the warehouse folder: the UI, the sensor and a backfill read the same landing.
@@ -109,6 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         generate_feeds(landing, counties=args.counties, year=y, seed=args.seed)
         if write_demo_plan(landing, y):  # the city's plan table, in the years it was delivered
             plans.append(y)
+        write_demo_certification(landing, y)  # the evaluation process, likewise (2020, 2021, 2022)
     print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year} "
           f"(plan table delivered in {', '.join(map(str, plans)) or 'no year'}), feeds in {landing}", flush=True)
     settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)

@@ -118,7 +118,7 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
             "where year = ? and ruleset = ? and status = 'not_ready' order by county_code", [year, ruleset]).fetchall()
         parts = con.execute(
             "select r.county_code, r.level, r.indicator_code, sum(r.addition) as added, any_value(r.unit), "
-            "count(distinct r.school_id) filter (where r.addition > 0), sum(r.cost_yuan) "
+            "count(distinct r.school_id) filter (where r.addition > 0), sum(r.cost_yuan), any_value(r.cost_kind) "
             "from mart_school_roadmap r where r.year = ? and r.ruleset = ? and r.addition > 0 "
             "group by all order by r.county_code, sum(r.cost_yuan) desc", [year, ruleset]).fetchall()
         item_rows = con.execute(
@@ -127,8 +127,8 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
     finally:
         con.close()
     by_county: dict[str, list] = {}
-    for code, level, indicator, added, unit, schools, cost in parts:
-        by_county.setdefault(code, []).append((level, indicator, added, unit, schools, cost))
+    for code, level, indicator, added, unit, schools, cost, kind in parts:
+        by_county.setdefault(code, []).append((level, indicator, added, unit, schools, cost, kind))
     actions: dict[str, list[str]] = {}
     for code, item, action in item_rows:
         actions.setdefault(code, []).append(f"{item}: {_short(action, 48)}")
@@ -139,10 +139,13 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
         if not items:
             lines.append(f"  {code} {name}: no resource to add — {others or 'see fct_county_items'}")
             continue
-        total = sum(i[5] for i in items)
-        what = "; ".join(f"{lvl} {ind} +{added:,.0f} {unit} at {n} school(s)" for lvl, ind, added, unit, n, _ in items[:4])
+        one_off = sum(i[5] for i in items if i[6] != "recurring")
+        recurring = sum(i[5] for i in items if i[6] == "recurring")
+        money = (f"{_yuan(one_off)} one-off + {_yuan(recurring)} a year" if one_off and recurring
+                 else f"{_yuan(recurring)} a year" if recurring else f"{_yuan(one_off)} one-off")
+        what = "; ".join(f"{lvl} {ind} +{added:,.0f} {unit} at {n} school(s)" for lvl, ind, added, unit, n, _, _ in items[:4])
         more = f"; … {len(items) - 4} more" if len(items) > 4 else ""
-        lines.append(f"  {code} {name}: {_yuan(total)} — {what}{more}" + (f" | {others}" if others else ""))
+        lines.append(f"  {code} {name}: {money} — {what}{more}" + (f" | {others}" if others else ""))
     return "\n".join(lines)
 
 
@@ -163,11 +166,13 @@ def timetable_tables(published: Path, ruleset: str, scope: str | None = None) ->
             "share_ready from mart_city_progress where ruleset = ? and scope_level = 'city' "
             "and (? is null or scope_code = ?) order by scope_code, year", [ruleset, scope, scope]).fetchall()
         milestones = con.execute(
-            "select scope_code, milestone_year, rule, n, counties_required, counties_ready, status, status_reason "
+            "select scope_code, milestone_year, rule, n, stage, basis, counties_required, counties_certified, "
+            "counties_ready, status, status_reason "
             "from mart_milestones where ruleset = ? and (? is null or scope_code = ?) "
             "order by scope_code, milestone_year", [ruleset, scope, scope]).fetchall()
         counties = con.execute(
-            "select county_code, county_name, status_now, first_ready_year, planned_year, plan_cost_yuan, "
+            "select county_code, county_name, status_now, certification_stage, certified_year, committed_year, "
+            "planned_year, dropped_from_plan, one_off_cost_yuan, recurring_cost_yuan_per_year, "
             "cost_per_year_left, budget_yuan_per_year, projected_ready_year, projection_reason, timetable_status "
             "from mart_county_timetable where ruleset = ? and (? is null or starts_with(county_code, ?)) "
             "order by county_code", [ruleset, scope, scope]).fetchall()
@@ -180,15 +185,22 @@ def timetable_tables(published: Path, ruleset: str, scope: str | None = None) ->
     out = [f"City progress, {ruleset} (mart_city_progress)", format_table(
         ["city", "year", "counties", "ready", "not ready", "incomplete", "share ready"],
         [[c, str(y), str(t), str(r), str(n), str(i), f"{s:.0%}"] for c, y, t, r, n, i, s in progress])]
-    out += [f"\nMilestones, {ruleset} (mart_milestones)", format_table(
-        ["scope", "by", "rule", "required", "ready", "status", "why"],
-        [[c, str(y), f"at least {n}" if rule == "at_least_n" else rule, str(req), str(ready), st, _short(why, 60)]
-         for c, y, rule, n, req, ready, st, why in milestones])]
-    out += [f"\nTimetable, {ruleset} (mart_county_timetable)", format_table(
-        ["county", "name", "now", "first ready", "planned", "plan cost", "a year left", "budget a year",
-         "projected", "timetable"],
-        [[code, name, now, year(first), year(planned), _yuan(cost) if cost is not None else "—",
-          _yuan(per_year) if per_year is not None else "—", _yuan(budget) if budget is not None else "—",
-          year(projected) if projected is not None else _short(reason, 34), status]
-         for code, name, now, first, planned, cost, per_year, budget, projected, reason, status in counties])]
+    def money(v) -> str:
+        return "—" if v is None else _yuan(v)
+
+    out += [f"\nMilestones, {ruleset} (mart_milestones; basis: certified = judged on county_certification, "
+            "data_ready = on the data, which is not certification)", format_table(
+        ["scope", "by", "rule", "stage", "basis", "required", "certified", "ready", "status", "why"],
+        [[c, str(y), f"at least {n}" if rule == "at_least_n" else rule, stage, basis, str(req), str(cert),
+          str(ready), st, _short(why, 60)]
+         for c, y, rule, n, stage, basis, req, cert, ready, st, why in milestones])]
+    out += [f"\nTimetable, {ruleset} (mart_county_timetable; money: one-off once, recurring every year; "
+            "a year left = one-off ÷ years left + recurring)", format_table(
+        ["county", "name", "now", "stage passed", "committed", "planned", "one-off", "recurring/yr", "a year left",
+         "budget a year", "projected", "timetable"],
+        [[code, name, now, f"{stage} {cy}" if stage else "—", year(committed),
+          year(planned) + (" (dropped)" if dropped else ""), money(one_off), money(recurring), money(per_year),
+          money(budget), year(projected) if projected is not None else _short(reason, 34), status]
+         for (code, name, now, stage, cy, committed, planned, dropped, one_off, recurring, per_year, budget,
+              projected, reason, status) in counties])]
     return "\n".join(out)

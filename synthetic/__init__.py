@@ -11,7 +11,8 @@ Public API::
     generate_feeds(out_dir, counties=9, year=2024, seed=0, fmt="csv", encoding="utf-8",
                    headers="canonical") -> {feed: Path}                    # <out_dir>/<year>/<feed>.<ext>
     python -m synthetic OUT_DIR --counties N --years 2022-2024             # the same from a shell
-    write_demo_plan(out_dir, year) -> Path | None        # <out_dir>/<year>/county_plan.csv (2020, 2024)
+    write_demo_plan(out_dir, year) -> Path | None          # <out_dir>/<year>/county_plan.csv (2020, 2024)
+    write_demo_certification(out_dir, year) -> Path | None # <out_dir>/<year>/county_certification.csv (2020, 2021, 2022)
 
 xlsx is meant for small landings (openpyxl writes a few ten thousand cells per second); use csv or parquet at
 scale. ``counties <= 9`` gives the first ``counties`` Anshan units; more gives those nine followed by
@@ -22,8 +23,9 @@ and pupils move through the grades from one year to the next (junior final_grade
 two years before), so a landing directory of several years is a consistent history. The nine Anshan units are
 generated independently of ``counties``: they are the same schools at any scale. From 2024 on they look like
 2024; before it (2018-2023) five of them have a history (synthetic.design), the other units none. The demo's
-plan table (the optional county_plan feed, delivered in 2020 and revised in 2024) is written apart, by
-``write_demo_plan``: ``generate_feeds`` writes the seven core feeds only.
+plan table (the optional county_plan feed, delivered in 2020 and revised in 2024) and its evaluation process
+(the optional county_certification feed: 铁东区's stages, delivered in 2020 and 2022) are written apart, by
+``write_demo_plan`` and ``write_demo_certification``: ``generate_feeds`` writes the seven core feeds only.
 
 Modules, by concern:
 
@@ -42,6 +44,6 @@ ingestion imports it.
 """
 
 from synthetic.build import build_feeds
-from synthetic.writers import generate_feeds, write_demo_plan
+from synthetic.writers import generate_feeds, write_demo_certification, write_demo_plan
 
-__all__ = ["build_feeds", "generate_feeds", "write_demo_plan"]
+__all__ = ["build_feeds", "generate_feeds", "write_demo_certification", "write_demo_plan"]

@@ -56,7 +56,10 @@ DEMO_BASIC_YEAR) fails for 台安县 and 鞍山经济开发区 in 2018 and 岫�
 in 2018 a school may pass the G4 size (seed 0: a 铁西区 hub school, 2011 pupils). Checked through the pipeline
 (seed 0, 2018-2024): READY (MoE rules) in 2020-2021 铁东, 立山, 海城, 高新区, 经开区; in 2022-2024 铁东, 高新区,
 经开区. The city's plan table (optional feed county_plan, DEMO_PLANS; synthetic.write_demo_plan) is delivered
-in 2020 (every unit for 2023) and revised in 2024.
+in 2020 (every unit for 2023) and revised in 2024. The evaluation process (optional feed county_certification,
+DEMO_CERTIFICATIONS; synthetic.write_demo_certification): 铁东区 passed 县自评 and 市复核 in 2019 and 省评估验收 in
+2020 (delivered in 2020), 国家评估认定 in 2022 (delivered in 2022); 高新区 and 经开区 省评估验收 in 2021 (delivered
+in 2021), the year the 2024 plan table gives them. The 2020 plan table lists 铁东区 for 2020, the year it applied.
 
 The computed G items (G3-G8, G12, Q1, Q4) pass in every Anshan unit except 海城市's G5 (from 2022). Synthetic
 units beyond the nine follow national averages with a realistic scatter of failures; about 15-20 % of them
@@ -212,13 +215,28 @@ SUBMITTED_HISTORY = (("210304", "G11a", "g11a"), ("210311", "SR", "sr"))
 # budget in yuan a year or None). 2020: the original, every unit for 2023; 2024: the revision (千山区: no plan)
 DEMO_PLANS = {
     2020: (
-        ("210302", 2023, None), ("210303", 2023, None), ("210304", 2023, None), ("210311", 2023, None),
+        ("210302", 2020, None), ("210303", 2023, None), ("210304", 2023, None), ("210311", 2023, None),
         ("210321", 2023, None), ("210323", 2023, None), ("210381", 2023, None), ("210391", 2023, None),
         ("210392", 2023, None),
     ),
     2024: (
         ("210302", 2020, None), ("210303", 2025, 2_000_000), ("210304", 2024, None), ("210321", 2023, None),
         ("210323", 2026, 30_000_000), ("210381", 2025, 8_000_000), ("210391", 2021, None), ("210392", 2021, None),
+    ),
+}
+# the evaluation process (optional feed county_certification) by the year it was delivered: (county code,
+# stage as the city writes it, year passed, document or None). A delivery lists the stages passed since
+# the last one (rows accumulate): 铁东区 reviewed and evaluated by 2020 (READY in 2020), certified in 2022
+DEMO_CERTIFICATIONS = {
+    2020: (
+        ("210302", "县自评", 2019, None), ("210302", "市复核", 2019, None),
+        ("210302", "省评估验收", 2020, "辽教督〔2020〕12号"),
+    ),
+    2021: (
+        ("210391", "省评估验收", 2021, "辽教督〔2021〕7号"), ("210392", "省评估验收", 2021, "辽教督〔2021〕7号"),
+    ),
+    2022: (
+        ("210302", "国家评估认定", 2022, "教督函〔2022〕8号"),
     ),
 }
 

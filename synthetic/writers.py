@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthetic.build import build_feeds
-from synthetic.design import DEMO_PLANS
+from synthetic.design import DEMO_CERTIFICATIONS, DEMO_PLANS
 from synthetic.rules import FEED_SPECS, LABELS, TEXT_COLUMNS
 
 FORMATS = ("csv", "xlsx", "parquet")
@@ -66,6 +66,20 @@ def write_demo_plan(out_dir: Path | str, year: int) -> Path | None:
     df = pd.DataFrame([(*row, 1) for row in rows], columns=columns)
     df["budget_yuan_per_year"] = df["budget_yuan_per_year"].astype("Int64")  # whole yuan, or empty
     path = _year_dir(out_dir, year) / "county_plan.csv"
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def write_demo_certification(out_dir: Path | str, year: int) -> Path | None:
+    """Write the demo's evaluation process (optional feed county_certification), the stages passed since the
+    last delivery with their Chinese names, to ``<out_dir>/<year>/county_certification.csv`` in a year the city
+    delivered one (design.DEMO_CERTIFICATIONS: 2020, 2021, 2022); None in any other year."""
+    rows = DEMO_CERTIFICATIONS.get(int(year))
+    if rows is None:
+        return None
+    columns = [c.name for c in FEED_SPECS["county_certification"].all_columns]  # ..., document, synthetic
+    df = pd.DataFrame([(*row, 1) for row in rows], columns=columns)
+    path = _year_dir(out_dir, year) / "county_certification.csv"
     df.to_csv(path, index=False, encoding="utf-8")
     return path
 

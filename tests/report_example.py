@@ -4,7 +4,10 @@
                  basic_2012) plus one junior school. 示例第2小学 has no key teacher (R2 = 0 < 85 % of
                  1.0 per 100 pupils): it fails the school rule, so R2 fails and the county is not
                  ready. Fewer schools lack key teachers each year (2022: 2, 4, 5; 2023: 2, 5; 2024: 2),
-                 so the units failing fall by one a year: projected ready in 2025, the plan year.
+                 but the worst, 示例第2小学, stays without one: the school rule's measure (the worst failing
+                 unit's shortfall from its 85 % floor) is 1.0 every year — not improving, no projected
+                 year (a count of failing units, 3, 2, 1, projected 2025). The plan (one teacher,
+                 ¥120,000 a year) fits the ¥500,000 budget a year: on track.
                  Schools 1–2 and the junior school are town (城区 111), 3–5 village (乡村 210).
   210303 铁西区  every item passes (ready in 2023 and 2024).
   210304 立山区  passes too, but in 2024 one enrollment row is broken (negative pupils): the row is

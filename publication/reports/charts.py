@@ -153,7 +153,7 @@ def trends(measures: Sequence[dict]) -> str:
         span = list(range(math.ceil(x_lo), math.floor(x_hi) + 1))
         step = max(1, math.ceil(len(span) / 7))
         xt = span[::step]
-        name = "units failing" if m["measure"] == "units_failing" else f"{m['indicator_code']} CV"
+        name = "school rule shortfall" if m["measure"] == "school_rule_shortfall" else f"{m['indicator_code']} CV"
         out.append(text(cx + 8, cy + 10, f"{m['level']} {name}", FONT - 1, weight="bold"))
         out.append(p.y_axis(yt, grid=True))
         out.append(p.x_axis(xt, [str(x) for x in xt]))

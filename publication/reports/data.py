@@ -225,11 +225,8 @@ def timetable(con, ruleset: str, county: str) -> dict:
                 "select year, cv from fct_county_coefficients where ruleset = ? and county_code = ? and level = ? "
                 "and indicator_code = ? and cv is not null order by year",
                 [ruleset, county, t["level"], t["indicator_code"]]).fetchall()]
-        else:
-            t["series"] = [(r[0], float(r[1])) for r in con.execute(
-                "select year, units_failing from mart_county_level_resources where ruleset = ? and county_code = ? "
-                "and level = ? and units_failing is not null order by year",
-                [ruleset, county, t["level"]]).fetchall()]
+        else:  # the school rule's shortfall, as the trend was fitted on it
+            t["series"] = [(int(y), float(v)) for y, v in (p.split("=") for p in (t["yearly_values"] or "").split(";") if p)]
     history = rows(con, "select year, status, failing_items, unknown_items, veto_triggered from mart_county_readiness "
                         "where ruleset = ? and county_code = ? order by year", [ruleset, county])
     return {"row": row, "trends": trends, "history": history}

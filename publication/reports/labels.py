@@ -16,7 +16,7 @@ DIMENSION = {"resource": "资源配置", "guarantee": "政府保障程度", "qua
 LEVEL = {"primary": "小学", "junior": "初中"}
 TIMETABLE = {"ready": "已达标", "overdue": "逾期", "on_track": "按计划", "at_risk": "有风险", "no_plan": "未列入计划"}
 LEDGER = {"open": "未整改", "fixed": "已整改"}
-MEASURE = {"cv": "差异系数", "units_failing": "未达标学校数"}
+MEASURE = {"cv": "差异系数", "school_rule_shortfall": "学校达标差距（最差单位距底线的比例）"}
 REASON = {"floor": "达到标准值", "floor_85": "达到标准值的85%", "coefficient": "降低差异系数", "repair": "取整后补足",
           "shared_lift": "共享资源随之提高"}
 MILESTONE = {"met": "已实现", "missed": "未实现", "pending": "待评", "unknown": "无法判断"}

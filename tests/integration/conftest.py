@@ -67,15 +67,16 @@ def worked_example_published(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def demo_published(tmp_path_factory) -> tuple[Path, Path]:
     """(landing, warehouse): the demo's nine Anshan units over its seven years 2018–2024 (with the plan
-    tables of 2020 and 2024: synthetic/design.py), run as one range and published. Read-only: the
+    tables of 2020 and 2024 and the certifications of 2020 and 2022: synthetic/design.py), run as one range and published. Read-only: the
     timetable's tests and the pipeline's read it, and copy it to change it."""
-    from synthetic import generate_feeds, write_demo_plan
+    from synthetic import generate_feeds, write_demo_certification, write_demo_plan
     from tests.integration.helpers import run_years
 
     def build(landing: Path, wh: Path) -> None:
         for year in range(2018, 2025):
             generate_feeds(landing, counties=9, year=year, seed=0)
             write_demo_plan(landing, year)
+            write_demo_certification(landing, year)
         outcome = run_years(landing, wh, 2018, 2024)
         assert outcome.success, outcome.problems
 

@@ -300,3 +300,52 @@ def test_item_rows_of_the_roadmap_say_what_each_failing_item_lacks(good_run):
     assert len(g5) > 0 and over.gt(0).any()  # the loop below has rows, and some county has classes to split
     for r in g5.itertuples():
         assert r.gap == over[r.county_code] and r.gap_unit == "classes to split"
+
+
+TEACHER_INDICATORS = {"R1", "R2", "R3", "B6", "B7", "B8"}  # a teacher a year: recurring money
+SPLIT = ["one_off_cost_yuan", "recurring_cost_yuan_per_year"]
+LEVEL_SPLIT = ["level_one_off_cost_yuan", "level_recurring_cost_yuan_per_year"]
+
+
+def test_plan_costs_are_split_into_one_off_and_recurring_money(good_run):
+    """Money by kind (roadmap.md §1): teachers are paid every year, building, ground, equipment, rooms,
+    computers and books once. Every cost of the roadmap marts is given as the two parts, which add up
+    to it exactly; a level's parts are what its schools' rows of each kind cost."""
+    _, wh = good_run
+    roadmap = published(wh, "select * from mart_county_roadmap where year = 2024")
+    costed = roadmap[roadmap["cost_yuan"].notna()]
+    assert len(costed) > 0 and roadmap.loc[roadmap["cost_yuan"].isna(), SPLIT].isna().all().all()
+    assert (costed[SPLIT[0]] + costed[SPLIT[1]] == costed["cost_yuan"]).all()
+    teacher, single = costed["indicator_code"].isin(TEACHER_INDICATORS), costed["indicator_code"] != "COMPREHENSIVE"
+    assert (costed.loc[teacher, "one_off_cost_yuan"] == 0).all()
+    assert (costed.loc[single & ~teacher, "recurring_cost_yuan_per_year"] == 0).all()
+    keys = ["ruleset", "county_code", "level"]
+    levels = roadmap.dropna(subset=["level_cost_yuan"]).drop_duplicates(keys).set_index(keys)
+    assert (levels[LEVEL_SPLIT[0]] + levels[LEVEL_SPLIT[1]] == levels["level_cost_yuan"]).all()
+    assert (levels[LEVEL_SPLIT] > 0).any().all()  # the demo's plans hire teachers and build
+    schools = published(wh, "select * from mart_school_roadmap where year = 2024")
+    paid = schools["cost_yuan"] > 0
+    want = np.where(schools["indicator_code"].isin(TEACHER_INDICATORS), "recurring", "one_off")
+    assert (schools.loc[paid, "cost_kind"] == want[paid.to_numpy()]).all()
+    assert schools.loc[~paid, "cost_kind"].isna().all()
+    by_kind = schools[paid].groupby([*keys, "cost_kind"])["cost_yuan"].sum().unstack(fill_value=0.0)
+    by_kind = by_kind.reindex(levels.index, fill_value=0.0)
+    assert np.allclose(levels[LEVEL_SPLIT[0]], by_kind.get("one_off", 0.0), rtol=1e-9)
+    assert np.allclose(levels[LEVEL_SPLIT[1]], by_kind.get("recurring", 0.0), rtol=1e-9)
+    curve = published(wh, "select * from mart_county_cost_curve where year = 2024")
+    assert len(curve) > 0 and (curve[SPLIT[0]] + curve[SPLIT[1]] == curve["cost_yuan"]).all()
+    kinds = published(wh, "select distinct indicator_code, cost_kind from dim_unit_costs")
+    assert kinds["indicator_code"].is_unique and dict(zip(kinds["indicator_code"], kinds["cost_kind"], strict=True)) == {
+        code: "recurring" if code in TEACHER_INDICATORS else "one_off" for code in kinds["indicator_code"]}
+
+
+def test_a_delivered_unit_cost_keeps_the_kind_of_its_indicator(redelivered):
+    """The unit_costs feed delivers a figure, never a kind: R2, priced by the feed, stays a teacher-year."""
+    outcome, wcopy, _ = redelivered
+    assert outcome.success, outcome.problems
+    r2 = published(wcopy, "select cost_yuan, cost_kind from dim_unit_costs where year = 2024 and level = 'primary' "
+                          "and indicator_code = 'R2'")
+    assert r2.to_dict("records") == [{"cost_yuan": 200000, "cost_kind": "recurring"}]
+    plan = published(wcopy, "select cost_kind from mart_school_roadmap where year = 2024 and level = 'primary' "
+                            "and indicator_code = 'R2' and addition > 0")
+    assert len(plan) > 0 and (plan["cost_kind"] == "recurring").all()

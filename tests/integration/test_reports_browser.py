@@ -205,12 +205,18 @@ def test_county_report_has_every_section_with_the_figures_worked_by_hand(warehou
         assert cell(page, f"{school} [data-figure=addition]") == f"+{teachers} teachers"
         assert cell(page, f"{school} [data-figure=cost]") == f"¥{cost:,}"
 
-        # timetable: units failing 3, 2, 1 → −1 a year → ready in 2025, the plan year: on track
+        # timetable: 示例第2小学 has no key teacher in any year — R2 = 0, 100 % short of its 85 % floor: the
+        # school rule's measure is 1.0 every year, not improving, no projected year (the count of failing
+        # units, 3, 2, 1, said 2025); one teacher-year (¥120,000, recurring) fits the ¥500,000 budget a year
         assert cell(page, "[data-figure=planned_year]") == str(report_example.PLAN[EXAMPLE][0])
-        assert cell(page, "[data-figure=projected_year]") == "2025"
+        assert cell(page, "[data-figure=projected_year]") == "—"
         assert cell(page, "[data-figure=timetable_status]") == "按计划 on_track"
+        assert cell(page, "[data-figure=recurring]") == f"¥{report_example.TEACHER_YEAR_YUAN:,}"
+        assert cell(page, "[data-figure=one_off]") == "¥0"
         trend = page.locator("[data-table=trends] tbody tr")
-        assert trend.count() == 1 and "-1.0000" in trend.inner_text()
+        assert trend.count() == 1 and "school_rule_shortfall" in trend.inner_text()
+        assert trend.inner_text().split("\t")[2:5] == ["1", "0", "+0.0000"]  # now, target, a year
+        assert "not improving" in trend.inner_text()
         assert page.locator("[data-table=history] tbody tr").count() == len(report_example.YEARS)
 
         # town–village split of R2's spread (Theil T), by hand
@@ -263,7 +269,7 @@ def test_the_b5_coefficient_of_the_worked_example_under_basic_2012(warehouse, tm
 # The city of tests/report_example.py in 2024, read off its story: status, blocking items (vetoes
 # first), planned year, projected year, timetable status.
 CITY_2024 = {
-    EXAMPLE: ("未达标 not_ready", "R2", "2025", "2025", "按计划 on_track"),
+    EXAMPLE: ("未达标 not_ready", "R2", "2025", "—", "按计划 on_track"),
     READY: ("达标 ready", "—", "2023", "—", "已达标 ready"),
     QUARANTINED: ("数据不完整 incomplete", "—", "—", "—", "未列入计划 no_plan"),
     VETOED: ("未达标 not_ready", "VETO_LOW_RECOGNITION, SR", "—", "—", "未列入计划 no_plan"),

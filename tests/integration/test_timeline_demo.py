@@ -6,7 +6,9 @@ to publish them (a past year whose working rows are not what was published).
 The story (moe_2017): Q1 needs the entrants of Y − 2, so 2018–2019 lack data; 海城市's town junior school
 is within its building until 2021 and crowded from 2022; 立山区's teacher rotation G11a is 9.0 % in
 2018–19, 10.5 % in 2020–21, 8.0 % from 2022; 台安县's four village schools are below the R5 and R6 floors
-every year; the plan table of 2024 revises the one of 2020 (千山区 has none).
+every year; the plan table of 2024 revises the one of 2020 (千山区, listed for 2023 in 2020, is dropped from
+it); 铁东区 passed the provincial evaluation in 2020 and the national one in 2022, 高新区 and 经开区 the
+provincial one in 2021 (county_certification).
 """
 
 from __future__ import annotations
@@ -43,9 +45,17 @@ def test_city_progress_and_milestones_follow_the_years(demo):
     province = published(wh, "select counties_ready from mart_city_progress where ruleset = ? and scope_code = '21' "
                              "and year = 2020", [RS])
     assert province["counties_ready"].item() == 5
-    ms = published(wh, "select milestone_year, status, counties_ready, counties_required from mart_milestones "
-                       "where ruleset = ? and scope_code = '2103' order by milestone_year", [RS])
-    assert ms.values.tolist() == [[2020, "met", 5, 1], [2023, "missed", 3, 9]]
+    # judged on certification, not on the data: 2020 is met by 铁东区's provincial evaluation (five were
+    # ready on the data); 2023 asks all nine certified nationally: 铁东区 alone (2022)
+    ms = published(wh, "select milestone_year, status, basis, counties_certified, counties_ready, counties_required "
+                       "from mart_milestones where ruleset = ? and scope_code = '2103' order by milestone_year", [RS])
+    assert ms.values.tolist() == [[2020, "met", "certified", 1, 5, 1], [2023, "missed", "certified", 1, 3, 9]]
+    # the 优质均衡 milestones are not basic_2012's
+    assert published(wh, "select count(*) as n from mart_milestones where ruleset = 'basic_2012'")["n"].item() == 0
+    certified = published(wh, "select year, counties_certified_provincial as p, counties_certified_national as n "
+                              "from mart_city_progress where ruleset = ? and scope_code = '2103' and year in "
+                              "(2019, 2020, 2021, 2022) order by year", [RS])
+    assert certified.values.tolist() == [[2019, 0, 0], [2020, 1, 0], [2021, 3, 0], [2022, 3, 1]]
 
 
 def test_timetable_of_each_demo_county(demo):
@@ -56,17 +66,19 @@ def test_timetable_of_each_demo_county(demo):
         "210302": "ready", "210391": "ready", "210392": "ready",
         "210303": "on_track",   # plan 2025, ¥0.96 M in one year within its ¥2 M budget
         "210304": "overdue",    # planned 2024, G11 fails
-        "210311": "no_plan",    # not in the 2024 table
+        "210311": "overdue",    # 2023 in the 2020 table, dropped from the 2024 one: not freed of its plan
         "210321": "overdue",    # planned 2023
-        "210323": "at_risk",    # plan 2026, ¥94.7 M over two years against ¥30 M a year, projected later
-        "210381": "on_track",   # plan 2025, ¥6.47 M within its ¥8 M budget
+        "210323": "at_risk",    # plan 2026: ¥92.3 M one-off over two years + ¥2.4 M a year against ¥30 M a year
+        "210381": "on_track",   # plan 2025: ¥4.79 M one-off in one year + ¥1.68 M a year within its ¥8 M budget
     }
     assert rows["210381"]["first_ready_year"] == 2020 and rows["210381"]["status_now"] == "not_ready"
     assert rows["210304"]["first_ready_year"] == 2020
     assert rows["210302"]["first_ready_year"] == 2020  # complete data from 2020 on
     assert rows["210304"]["planned_year"] == 2024 and rows["210304"]["plan_delivered_year"] == 2024
     assert rows["210323"]["years_left"] == 2
-    assert abs(rows["210323"]["cost_per_year_left"] - rows["210323"]["plan_cost_yuan"] / 2) < 1e-6
+    r = rows["210323"]
+    assert abs(r["cost_per_year_left"] - (r["one_off_cost_yuan"] / 2 + r["recurring_cost_yuan_per_year"])) < 1e-6
+    assert abs(r["one_off_cost_yuan"] + r["recurring_cost_yuan_per_year"] - r["plan_cost_yuan"]) < 1e-6
     # the plan cost is the roadmap's: the sum of the levels' least cost in 2024
     cost = published(wh, "select sum(c) as c from (select distinct level, level_cost_yuan as c from mart_county_roadmap "
                          "where year = 2024 and ruleset = ? and county_code = '210323')", [RS])["c"].item()
@@ -76,6 +88,32 @@ def test_timetable_of_each_demo_county(demo):
     trends = published(wh, "select indicator_code, slope_per_year, years_used from mart_county_measure_trends "
                            "where ruleset = ? and county_code = '210323' and measure = 'cv'", [RS])
     assert len(trends) >= 4 and (trends["years_used"] == 7).all() and (trends["slope_per_year"] < 0).all()
+
+
+def test_the_demo_timetable_tells_the_tables_the_slip_and_the_money_apart(demo):
+    """Issue 25's demo figures: 千山区 overdue with both plan tables named, 铁西区 two years slipped, 海城市's
+    cost a year one-off and recurring apart (14 teachers at ¥120,000 a year), 台安县's school rule improving."""
+    _, wh = demo
+    rows = published(wh, "select * from mart_county_timetable where ruleset = ?", [RS]).set_index(
+        "county_code").to_dict("index")
+    qs = rows["210311"]
+    assert (qs["planned_year"], qs["plan_delivered_year"], qs["dropped_from_plan"]) == (2023, 2020, True)
+    assert "planned for 2023 in the 2020 plan table, absent from the 2024 table" in qs["status_reason"]
+    tx = rows["210303"]
+    assert (tx["committed_year"], tx["planned_year"], tx["years_slipped"]) == (2023, 2025, 2)
+    assert "slipped 2 year(s)" in tx["status_reason"] and tx["beyond_milestone"]
+    hc = rows["210381"]
+    assert hc["recurring_cost_yuan_per_year"] == 14 * 120_000  # the 14 teachers of its junior R1, every year
+    assert hc["one_off_cost_yuan"] + hc["recurring_cost_yuan_per_year"] == hc["plan_cost_yuan"]
+    assert hc["years_left"] == 1 and hc["cost_per_year_left"] == hc["one_off_cost_yuan"] + hc["recurring_cost_yuan_per_year"]
+    assert "one-off over 1 years" in hc["status_reason"]
+    td = rows["210302"]
+    assert (td["certification_stage"], td["certified_year"], td["recheck_risk"]) == ("national", 2022, False)
+    # 台安县: its village schools rise toward the floors every year: the school rule improves, projected
+    taian = published(wh, "select measure, slope_per_year, projected_year from mart_county_measure_trends "
+                          "where ruleset = ? and county_code = '210321'", [RS])
+    school = taian[taian["measure"] == "school_rule_shortfall"]
+    assert len(school) == 1 and school["slope_per_year"].item() < 0 and school["projected_year"].notna().item()
 
 
 def test_ledger_follows_fixes_and_relapses(demo):

@@ -87,3 +87,18 @@ def test_generic_tests_pass_their_arguments_under_arguments():
     for path in files:
         visit(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert found == []
+
+
+def test_the_optional_certification_feed_is_loaded_checked_and_read_by_its_staging_model():
+    """county_certification (评估认定进程) gets its ingestion asset like every feed — raw and quarantine
+    tables, a blocking suite check — and the dbt source maps to it, so its staging model follows the load."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_county_certification", "quarantine_county_certification"} <= keys
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get(k) for k in graph.asset_check_keys}
+    check = checks.get(("raw_county_certification", "gx_feed_county_certification"))
+    assert check is not None and check.blocking
+    staging = next(k for k in graph.get_all_asset_keys() if k.path[-1] == "stg_landing__county_certification")
+    assert dg.AssetKey("raw_county_certification") in graph.get(staging).parent_keys

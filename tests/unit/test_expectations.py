@@ -56,3 +56,24 @@ def test_a_feed_key_from_the_contract_is_checked():
 def test_suite_columns_lists_what_the_check_must_read():
     cols = suite_columns("mart_county_readiness")
     assert {"status", "county_code", "ruleset", "year"} <= set(cols)
+
+
+def test_the_certification_suite_checks_the_stage_codes_and_the_year():
+    """feed_county_certification on valid rows as loaded (canonical stage codes): passes; a stage left in
+    Chinese, a missing or impossible year, or a county's stage given twice fails, naming the row."""
+    from ingestion.contract import FEED_SPECS
+
+    key = ["year", *FEED_SPECS["county_certification"].key]
+    rows = pd.DataFrame({"year": [2022] * 4, "county_code": ["210302"] * 4,
+                         "stage": ["self", "city", "provincial", "national"],
+                         "passed_year": [2019, 2019, 2020, 2022], "document": [None, None, "辽教督〔2020〕12号", None]})
+    assert validate_frame("feed_county_certification", rows, key=key).success
+    bad = rows.assign(stage=["县自评", "city", "provincial", "national"], passed_year=[2019, None, 2020, 2200])
+    result = validate_frame("feed_county_certification", bad, key=key, id_columns=key)
+    failed = {(f.expectation, f.column): f.examples for f in result.failures}
+    assert failed[("expect_column_values_to_be_in_set", "stage")] == ["2022/210302/县自评"]
+    assert failed[("expect_column_values_to_not_be_null", "passed_year")] == ["2022/210302/city"]
+    assert failed[("expect_column_values_to_be_between", "passed_year")] == ["2022/210302/national"]
+    twice = rows.assign(stage=["self", "self", "provincial", "national"])
+    assert any(f.expectation == "expect_compound_columns_to_be_unique"
+               for f in validate_frame("feed_county_certification", twice, key=key).failures)

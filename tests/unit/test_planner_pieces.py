@@ -37,8 +37,9 @@ def _stacked_curve(units, groups, steps=5, step=0.05, min_passing=6, floor_ratio
                               tol).run()
     st = result.group_status.merge(stacked_groups[[*keys, "target_step", "target"]], on=[*keys, "target_step"])
     st["reachable"] = st["plan_passes"].fillna(False).astype(bool)
-    return st[[*keys, "target_step", "target", "cost_yuan", "reachable", "planned",
-               "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(drop=True)
+    return st[[*keys, "target_step", "target", "cost_yuan", "one_off_cost_yuan", "recurring_cost_yuan_per_year",
+               "reachable", "planned", "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(
+                   drop=True)
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
@@ -79,8 +80,9 @@ def test_nothing_to_plan_gives_empty_tables_with_their_columns():
     units, groups = _data(0)
     out = plan_by_pieces([units.iloc[:0]], groups)
     assert all(frame.empty for frame in out.values())
-    assert list(out["cost_curve"].columns) == [*GROUP_KEYS, "target_step", "target", "cost_yuan", "reachable",
-                                               "planned", "reason_if_not_planned"]
+    assert list(out["cost_curve"].columns) == [*GROUP_KEYS, "target_step", "target", "cost_yuan", "one_off_cost_yuan",
+                                               "recurring_cost_yuan_per_year", "reachable", "planned",
+                                               "reason_if_not_planned"]
     assert list(out["unit_plan"].columns)[:6] == [*GROUP_KEYS, "school_id", "indicator_code"]
     assert np.all([c in out["group_status"].columns for c in ("planned", "plan_passes", "cost_yuan")])
 

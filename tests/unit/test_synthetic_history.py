@@ -1,5 +1,6 @@
 """The demo's history (synthetic.design, HISTORY): years 2018-2023 of the nine Anshan units, measured from the
-generated feeds the way the pipeline measures them, and the demo's plan table (write_demo_plan)."""
+generated feeds the way the pipeline measures them, the demo's plan table (write_demo_plan) and its evaluation
+process (write_demo_certification)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import yaml
 
 from ingestion.readers import read_feed_file
 from ingestion.validate import SchoolsReference, validate_feed
-from synthetic import build_feeds, design, generate_feeds, items, resources, write_demo_plan
+from synthetic import (
+    build_feeds,
+    design,
+    generate_feeds,
+    items,
+    resources,
+    write_demo_certification,
+    write_demo_plan,
+)
 from synthetic.rules import RULES
 
 YEARS = range(2018, 2025)
@@ -192,10 +201,39 @@ def test_demo_plan(tmp_path):
         plans[year] = {c: (int(typed.loc[c, "planned_year"]), None if b is None else int(b)) for c, b in budget.items()}
         assert pd.read_csv(path, nrows=0).columns.tolist() == [
             "county_code", "planned_year", "budget_yuan_per_year", "synthetic"]
-    assert plans[2020] == {code: (2023, None) for code, _ in design.ANSHAN}
+    # 铁东区 applied in 2020 (it passed the provincial evaluation that year); the others for 2023
+    assert plans[2020] == {code: (2020 if code == "210302" else 2023, None) for code, _ in design.ANSHAN}
     assert plans[2024] == {
         "210302": (2020, None), "210303": (2025, 2_000_000), "210304": (2024, None), "210321": (2023, None),
         "210323": (2026, 30_000_000), "210381": (2025, 8_000_000), "210391": (2021, None), "210392": (2021, None),
     }
     assert sorted(p.name for p in (tmp_path / "2024").iterdir()) == sorted(
         [f"{feed}.csv" for feed in build_feeds(1, 2024, 0)] + ["county_plan.csv", "SYNTHETIC.txt"])
+
+
+def test_demo_certification(tmp_path):
+    """The evaluation process: 铁东区's 县自评 and 市复核 (2019) and 省评估验收 (2020) delivered in 2020, its
+    高新区 and 经开区's 省评估验收 (2021) delivered in 2021, 国家评估认定 delivered in 2022 alone (rows accumulate);
+    none in other years. Written as a city writes it
+    (Chinese stage names), it reads and validates as the contract's county_certification."""
+    assert write_demo_certification(tmp_path, 2019) is None and write_demo_certification(tmp_path, 2024) is None
+    schools = generate_feeds(tmp_path, counties=9, year=2024, seed=0)["schools"]
+    ref = SchoolsReference.from_schools(validate_feed(read_feed_file("schools", schools)).typed)
+    stages = {}
+    for year in (2020, 2021, 2022):
+        path = write_demo_certification(tmp_path, year)
+        assert path == tmp_path / str(year) / "county_certification.csv"
+        assert (tmp_path / str(year) / "SYNTHETIC.txt").exists()
+        assert pd.read_csv(path, nrows=0).columns.tolist() == [
+            "county_code", "stage", "passed_year", "document", "synthetic"]
+        result = validate_feed(read_feed_file("county_certification", path), ref)
+        assert not result.typed["_quarantined"].any() and result.violations.empty
+        typed = result.typed
+        stages[year] = [(c, s, int(y), None if pd.isna(d) else d) for c, s, y, d in zip(
+            typed["county_code"], typed["stage"], typed["passed_year"], typed["document"], strict=True)]
+    assert "县自评" in (tmp_path / "2020" / "county_certification.csv").read_text(encoding="utf-8")
+    assert stages[2020] == [("210302", "self", 2019, None), ("210302", "city", 2019, None),
+                            ("210302", "provincial", 2020, "辽教督〔2020〕12号")]
+    assert stages[2021] == [("210391", "provincial", 2021, "辽教督〔2021〕7号"),
+                            ("210392", "provincial", 2021, "辽教督〔2021〕7号")]
+    assert stages[2022] == [("210302", "national", 2022, "教督函〔2022〕8号")]

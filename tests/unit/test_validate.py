@@ -152,6 +152,72 @@ def test_county_plan_rows_are_typed_and_bad_ones_quarantined():
     assert {"planned_year", "budget_yuan_per_year"} <= set(bad["column_name"])
 
 
+def test_county_certification_rows_are_typed_and_bad_ones_quarantined():
+    """The optional evaluation process (headers already mapped by the reader): stages in Chinese or English
+    are typed to their codes — its own spellings, not the school 学段 a column named `stage` takes elsewhere;
+    a county the schools feed does not know, an unknown stage, a year before 2000, a fractional year, a
+    missing year and a stage given twice are each quarantined with their column and rule."""
+    county = worked_example.COUNTY
+    df = pd.DataFrame({
+        "county_code": [county, county, county, "999999", county, county, "210399", county, county],
+        "stage": ["县自评", "市复核", "国家认定", "provincial", "区自评", "小学", "city", "省评估验收", "Provincial"],
+        "passed_year": ["2019", "2019", "2022", "2020", "2020", "2020", "1999", "2020.5", ""],
+        "document": ["", "", "教督函〔2022〕8号", "", "", "", "", "", "辽教督〔2020〕12号"],
+    })
+    result = validate_feed(delivered("county_certification", df), schools_ref())
+    typed = result.typed
+    assert typed.loc[:2, "stage"].tolist() == ["self", "city", "national"]
+    assert typed.loc[:2, "passed_year"].tolist() == [2019, 2019, 2022]
+    assert typed.loc[2, "document"] == "教督函〔2022〕8号" and pd.isna(typed.loc[0, "document"])
+    assert list(typed["_quarantined"]) == [False, False, False] + [True] * 6
+    v = result.violations
+    assert set(zip(v["_row_number"], v["column_name"], v["rule"], strict=True)) == {
+        (4, "county_code", "unknown_county"), (5, "stage", "invalid_value"), (6, "stage", "invalid_value"),
+        (7, "county_code", "unknown_county"), (7, "passed_year", "negative"),
+        (8, "passed_year", "not_an_integer"), (9, "passed_year", "required"),
+        (8, "county_code+stage", "duplicate_key"), (9, "county_code+stage", "duplicate_key")}
+    assert v.loc[v["_row_number"] == 5, "message"].tolist() == ["'区自评' is not an accepted stage"]
+
+
+def test_the_school_stage_keeps_its_spellings_beside_the_certification_stage():
+    """Two contract columns named `stage`: enrollment's takes 小学/初中 and not 县自评, the certification's
+    the other way round."""
+    from ingestion.contract import FEED_SPECS, enum_map, enum_spellings
+
+    school = enum_map(enum_spellings(FEED_SPECS["enrollment"].column("stage")))
+    process = enum_map(enum_spellings(FEED_SPECS["county_certification"].column("stage")))
+    assert school["小学"] == "primary" and "县自评" not in school
+    assert process["县自评"] == "self" and process["国家评估认定"] == process["国家认定"] == "national"
+    assert "小学" not in process and "primary" not in process
+
+
+def test_a_bad_certification_row_is_quarantined_with_file_row_column_and_rule(tmp_path):
+    """Loaded as the pipeline loads it: each bad row of a delivered county_certification.csv lands in
+    quarantine_county_certification with the file, its spreadsheet row, the column and the rule; the good
+    rows in raw_county_certification with the canonical stage."""
+    import duckdb
+
+    from ingestion.load import ingest_feed
+
+    worked_example.write(tmp_path, 2024, feeds=("schools",))
+    year_dir = tmp_path / "2024"
+    pd.DataFrame({"县级单位代码": [worked_example.COUNTY, "999999", worked_example.COUNTY, worked_example.COUNTY],
+                  "阶段": ["省评估验收", "市复核", "区自评", "国家评估认定"],
+                  "通过年份": ["2020", "2020", "2020", "1999"],
+                  "文号": ["辽教督〔2020〕12号", "", "", ""]}).to_csv(year_dir / "county_certification.csv", index=False)
+    con = duckdb.connect()
+    summary = ingest_feed(con, tmp_path, 2024, "county_certification")
+    assert summary.rows_delivered == 4 and summary.rows_quarantined == 3
+    q = con.execute("select _source_file, _row_number, column_name, rule from quarantine_county_certification "
+                    "order by _row_number").fetchall()
+    source = "2024/county_certification.csv"
+    assert q == [(source, 3, "county_code", "unknown_county"), (source, 4, "stage", "invalid_value"),
+                 (source, 5, "passed_year", "negative")]
+    raw = con.execute("select stage, passed_year, document from raw_county_certification where not _quarantined"
+                      ).fetchall()
+    assert raw == [("provincial", 2020, "辽教督〔2020〕12号")]
+
+
 @pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\n"])
 def test_a_line_break_inside_a_cell_is_kept_as_delivered(char):
     """A school name holding a line break (U+2028/U+2029/U+0085 as some spreadsheets export them, or a

@@ -1,7 +1,8 @@
 {{ config(pre_hook="{{ delete_selected_years() }}") }}
 -- Published: per county level and rule set, the least cost to bring its coefficient(s) to a series
 -- of targets — the cap (target_step 0) and steps of 0.05 below it — floors of the school rule
--- included: what a bureau weighs against its budget. Incomplete county levels have no curve.
+-- included: what a bureau weighs against its budget. Incomplete county levels have no curve. The cost
+-- is one-off plus one year of recurring money, each also given apart (roadmap.md §1).
 
 with curve as (
     select * from {{ ref('stg_equity__plan_cost_curve') }}
@@ -21,6 +22,8 @@ select
     c.target_step,
     c.target,
     c.cost_yuan,
+    c.one_off_cost_yuan,
+    c.recurring_cost_yuan_per_year,
     c.reachable,
     c.reason_if_not_planned
 from curve as c

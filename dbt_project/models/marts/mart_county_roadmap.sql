@@ -4,6 +4,10 @@
 -- whether the plan passes when evaluated by the verdict's own rules (plan_passes; a level that was
 -- not planned, or whose data is incomplete, has NULL and says why). COMPREHENSIVE rows carry the
 -- comprehensive coefficient where the rule set uses it.
+-- Money by kind (roadmap.md §1): every cost is also given as its one-off part (building, ground,
+-- equipment, rooms, computers, books: paid once) and its recurring part (teachers: paid every year);
+-- cost_yuan and level_cost_yuan are their sum (one-off plus one year of recurring), as the planner
+-- wrote them (equity/planner.py), so the two parts add up to them exactly.
 
 with indicators as (
     select * from {{ ref('stg_equity__plan_county_indicators') }}
@@ -39,9 +43,13 @@ select
     case when l.status <> 'incomplete' then i.units_touched end as units_touched,
     case when l.status <> 'incomplete' then i.addition_total end as addition_total,
     case when l.status <> 'incomplete' then i.cost_yuan end as cost_yuan,
+    case when l.status <> 'incomplete' then i.one_off_cost_yuan end as one_off_cost_yuan,
+    case when l.status <> 'incomplete' then i.recurring_cost_yuan_per_year end as recurring_cost_yuan_per_year,
     case when l.status <> 'incomplete' then i.floor_cost_yuan end as floor_cost_yuan,
     case when l.status <> 'incomplete' and p.planned then i.plan_passes end as plan_passes,
     case when l.status <> 'incomplete' then p.cost_yuan end as level_cost_yuan,
+    case when l.status <> 'incomplete' then p.one_off_cost_yuan end as level_one_off_cost_yuan,
+    case when l.status <> 'incomplete' then p.recurring_cost_yuan_per_year end as level_recurring_cost_yuan_per_year,
     case
         when l.status = 'incomplete' then 'no plan: ' || coalesce(l.blocking_reasons, 'county data incomplete')
         when not p.planned then 'not planned: ' || coalesce(p.reason_if_not_planned, 'unknown values')

@@ -4,6 +4,8 @@
 -- to its stage; floor area, ground, equipment and rooms to the whole school, which a split school's
 -- levels share (the other level's row then shows its gain with reason shared_lift and addition 0).
 -- A county level whose data is incomplete gets no plan: it would be made for a shortened school list.
+-- cost_kind (经费性质): recurring for teachers (a teacher-year, paid every year), one_off for the rest;
+-- NULL on a row without a cost (a split school's other level, which only gains).
 
 with additions as (
     select * from {{ ref('stg_equity__plan_unit_additions') }}
@@ -41,6 +43,7 @@ select
     u.threshold,
     a.addition,
     a.cost_yuan,
+    case when a.cost_yuan > 0 then a.cost_kind end as cost_kind,
     a.reason,
     a.unit_gain,
     a.driven_by_level,

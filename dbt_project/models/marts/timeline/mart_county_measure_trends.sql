@@ -1,9 +1,19 @@
 -- Published: the trend of each measure that blocks a county level now (as of the county's latest
 -- year held): every coefficient over its cap (each indicator under a per-indicator rule set, the
--- comprehensive one under a comprehensive rule set) and the units failing the school rule — its
--- yearly change by least squares over the years held (at least var('trend_min_years') years [I])
--- and the year it reaches its target at that pace from its current value (a coefficient ≤ its cap,
--- no unit failing), or NULL with the reason.
+-- comprehensive one under a comprehensive rule set) and the school rule — its yearly change by least
+-- squares over the years held (at least var('trend_min_years') years [I]) and the year it reaches its
+-- target at that pace from its current value (a coefficient ≤ its cap; no shortfall), or NULL with
+-- the reason.
+-- The school rule's measure is continuous, never a count of failing units: the worst failing unit's
+-- shortfall as a share of its floor (school_rule_shortfall). A unit passes when at least
+-- var('school_rule_min_passing') indicators reach their threshold and every other reaches
+-- var('school_rule_floor_ratio') of it; the unit's allowed misses (its indicators less that minimum)
+-- are its worst indicators (that choice needs the least rise), whose floor is that share of the
+-- threshold, and every other indicator below its threshold has the threshold as its floor. The unit's
+-- shortfall is the largest (floor − value) / floor over them; the county level's is the largest over
+-- its failing units. A level whose units all pass has no shortfall (0), which is a floor, not a
+-- value: the school rule's trend is fitted over its current failing spell only (the years since the
+-- last year it did not block), never through the zeros before it.
 
 with levels as (
     select
@@ -24,6 +34,70 @@ latest as (
         max(year) as as_of_year
     from levels
     group by ruleset, county_code
+),
+
+-- each unit's indicators, with how many it has
+unit_indicators as (
+    select
+        year,
+        ruleset,
+        county_code,
+        level,
+        school_id,
+        indicator_code,
+        value,
+        threshold,
+        passes,
+        unit_passes_school_rule,
+        count(*) over (partition by year, ruleset, county_code, level, school_id) as n_indicators
+    from {{ ref('fct_school_unit_indicators') }}
+    where {{ timeline_filter('year') }}
+),
+
+-- each failing unit's indicators below their threshold, worst first
+below as (
+    select
+        year,
+        ruleset,
+        county_code,
+        level,
+        school_id,
+        value / threshold as share,
+        n_indicators - {{ var('school_rule_min_passing') }} as misses_allowed,
+        row_number() over (
+            partition by year, ruleset, county_code, level, school_id order by value / threshold, indicator_code
+        ) as worst_rank
+    from unit_indicators
+    where unit_passes_school_rule = false and passes = false and value is not null and threshold > 0
+),
+
+unit_shortfalls as (
+    select
+        year,
+        ruleset,
+        county_code,
+        level,
+        school_id,
+        max(
+            case
+                when worst_rank <= misses_allowed
+                    then greatest(0, ({{ var('school_rule_floor_ratio') }} - share) / {{ var('school_rule_floor_ratio') }})
+                else 1 - share
+            end
+        ) as shortfall
+    from below
+    group by all
+),
+
+level_shortfalls as (
+    select
+        year,
+        ruleset,
+        county_code,
+        level,
+        max(shortfall) as shortfall
+    from unit_shortfalls
+    group by all
 ),
 
 coefficients as (
@@ -60,16 +134,19 @@ history as (
         or (l.balance_rule = 'comprehensive' and c.indicator_code = 'COMPREHENSIVE')
     union all
     select
-        year,
-        ruleset,
-        county_code,
-        level,
-        'units_failing' as measure,
+        l.year,
+        l.ruleset,
+        l.county_code,
+        l.level,
+        'school_rule_shortfall' as measure,
         'SCHOOL_RULE' as indicator_code,
-        units_failing as value,
+        -- rounded as the slope is: the published figure must not move in the last bits
+        case when l.units_failing > 0 then round(coalesce(s.shortfall, 0), 12) else 0 end as value,
         0 as target,
-        units_failing > 0 as blocking
-    from levels
+        l.units_failing > 0 as blocking
+    from levels as l
+    left join level_shortfalls as s
+        on l.year = s.year and l.ruleset = s.ruleset and l.county_code = s.county_code and l.level = s.level
 ),
 
 blocking_now as (
@@ -88,6 +165,26 @@ blocking_now as (
     where h.blocking
 ),
 
+-- the school rule's current failing spell starts after the last year it did not block
+spells as (
+    select
+        b.ruleset,
+        b.county_code,
+        b.level,
+        b.measure,
+        b.indicator_code,
+        max(h.year) filter (where not h.blocking) as last_clear_year
+    from blocking_now as b
+    inner join history as h
+        on
+            b.ruleset = h.ruleset
+            and b.county_code = h.county_code
+            and b.level = h.level
+            and b.measure = h.measure
+            and b.indicator_code = h.indicator_code
+    group by all
+),
+
 fitted as (
     select
         b.ruleset,
@@ -100,10 +197,19 @@ fitted as (
         b.target,
         count(h.value) as years_used,
         min(h.year) filter (where h.value is not null) as first_year,
+        string_agg(h.year || '=' || round(h.value, 6), ';' order by h.year) filter (where h.value is not null)
+            as yearly_values,
         -- rounded: DuckDB's parallel aggregate may differ in the last bits from run to run, and the
         -- published figure (and the year projected from it) must not
         round(regr_slope(h.value, h.year), 12) as slope_per_year
     from blocking_now as b
+    inner join spells as s
+        on
+            b.ruleset = s.ruleset
+            and b.county_code = s.county_code
+            and b.level = s.level
+            and b.measure = s.measure
+            and b.indicator_code = s.indicator_code
     inner join history as h
         on
             b.ruleset = h.ruleset
@@ -111,6 +217,7 @@ fitted as (
             and b.level = h.level
             and b.measure = h.measure
             and b.indicator_code = h.indicator_code
+            and (b.measure = 'cv' or s.last_clear_year is null or s.last_clear_year < h.year)
     group by all
 ),
 
@@ -138,6 +245,7 @@ select
     target,
     years_used,
     first_year,
+    yearly_values,
     slope_per_year,
     case when paced_year <= as_of_year + {{ var('projection_horizon_years') }} then paced_year end as projected_year,
     case

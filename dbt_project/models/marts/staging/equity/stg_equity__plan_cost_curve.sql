@@ -7,6 +7,8 @@ select
     target_step,
     target,
     cost_yuan,
+    one_off_cost_yuan,
+    recurring_cost_yuan_per_year,
     reachable,
     planned,
     reason_if_not_planned

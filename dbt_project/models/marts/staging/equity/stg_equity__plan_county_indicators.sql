@@ -13,6 +13,8 @@ select
     units_touched,
     addition_total,
     cost_yuan,
+    one_off_cost_yuan,
+    recurring_cost_yuan_per_year,
     floor_cost_yuan,
     plan_passes
 from {{ source('equity', 'plan_county_indicators') }}

@@ -7,6 +7,8 @@ select
     planned,
     plan_passes,
     cost_yuan,
+    one_off_cost_yuan,
+    recurring_cost_yuan_per_year,
     floor_cost_yuan,
     reason_if_not_planned,
     reason_if_fails

@@ -11,6 +11,7 @@ select
     addition,
     unit_gain,
     cost_yuan,
+    cost_kind,
     reason,
     driven_by_level,
     shared

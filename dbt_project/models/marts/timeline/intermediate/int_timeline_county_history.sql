@@ -16,7 +16,13 @@ history as (
         count(*) filter (where status = 'ready') as years_ready,
         min(year) filter (where status = 'ready') as first_ready_year,
         arg_max(status, year) as status_now,
-        arg_max(county_name, year) as county_name
+        arg_max(county_name, year) as county_name,
+        -- where it stood in the evaluation process in that latest year
+        arg_max_null(certification_applies, year) as certification_applies,
+        arg_max_null(stage_rank, year) as stage_rank,
+        arg_max_null(stage, year) as certification_stage,
+        arg_max_null(passed_year, year) as certified_year,
+        arg_max_null(document, year) as certification_document
     from years
     group by ruleset, county_code
 ),
