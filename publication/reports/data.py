@@ -190,6 +190,8 @@ def roadmap(con, year: int, ruleset: str, county: str) -> dict:
     levels: dict[str, dict] = {}
     for r in indicators:
         lv = levels.setdefault(r["level"], {"level": r["level"], "status_now": r["status_now"], "cost": r["level_cost_yuan"],
+                                            "one_off": r.get("level_one_off_cost_yuan"),
+                                            "recurring": r.get("level_recurring_cost_yuan_per_year"),
                                             "plan_passes": r["plan_passes"], "plan_note": r["plan_note"],
                                             "balance_rule": r["balance_rule"], "indicators": []})
         over_cap = r["cv_now"] is not None and r["cap"] is not None and r["cv_now"] > r["cap"]
@@ -208,9 +210,11 @@ def roadmap(con, year: int, ruleset: str, county: str) -> dict:
         school["additions"].append(r)
     ranked = sorted(by_school.values(), key=lambda x: (-x["cost"], x["school_id"]))
     resource_cost = sum(lv["cost"] or 0 for lv in levels.values())
+    one_off = sum(lv["one_off"] or 0 for lv in levels.values())
+    recurring = sum(lv["recurring"] or 0 for lv in levels.values())
     items_cost = sum(r["cost_yuan"] or 0 for r in other)
     return {"levels": list(levels.values()), "schools": ranked, "other": other, "curve": curve,
-            "resource_cost": resource_cost, "items_cost": items_cost}
+            "resource_cost": resource_cost, "one_off": one_off, "recurring": recurring, "items_cost": items_cost}
 
 
 def timetable(con, ruleset: str, county: str) -> dict:

@@ -300,6 +300,9 @@ def test_item_rows_of_the_roadmap_say_what_each_failing_item_lacks(good_run):
     assert len(g5) > 0 and over.gt(0).any()  # the loop below has rows, and some county has classes to split
     for r in g5.itertuples():
         assert r.gap == over[r.county_code] and r.gap_unit == "classes to split"
+    # money by kind: a cost counted in yuan a year (G8's pay gap) is recurring; no cost, no kind
+    assert (rows["cost_kind"].isna() == rows["cost_yuan"].isna()).all()
+    assert (rows.loc[rows.gap_unit == "yuan a year", "cost_kind"].dropna() == "recurring").all()
 
 
 TEACHER_INDICATORS = {"R1", "R2", "R3", "B6", "B7", "B8"}  # a teacher a year: recurring money

@@ -201,6 +201,8 @@ def test_county_report_has_every_section_with_the_figures_worked_by_hand(warehou
         teachers = report_example.r2_plan_teachers()
         cost = teachers * report_example.TEACHER_YEAR_YUAN
         assert cell(page, "[data-figure=resource_cost]") == f"¥{cost:,}"
+        # a teacher is money every year: the plan is all recurring, nothing one-off
+        assert (cell(page, "[data-figure=plan_one_off]"), cell(page, "[data-figure=plan_recurring]")) == ("¥0", f"¥{cost:,}")
         school = f"[data-table=school-roadmap] tr[data-school='{worked_example_school(2)}']"
         assert cell(page, f"{school} [data-figure=addition]") == f"+{teachers} teachers"
         assert cell(page, f"{school} [data-figure=cost]") == f"¥{cost:,}"

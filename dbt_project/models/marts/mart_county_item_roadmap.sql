@@ -30,6 +30,11 @@ select
     case when i.status = 'fail' then g.gap end as gap,
     case when i.status = 'fail' then g.gap_unit end as gap_unit,
     case when i.status = 'fail' then g.cost_yuan end as cost_yuan,
+    -- money by kind: a gap counted in yuan a year (G8's pay) is recurring; no item's cost is one-off yet
+    case
+        when i.status = 'fail' and g.cost_yuan is not null
+            then case when g.gap_unit like '%a year' then 'recurring' else 'one_off' end
+    end as cost_kind,
     case
         when i.status = 'unknown' then 'evidence to submit: ' || coalesce(i.detail, i.standard)
         when g.gap is not null then printf('%,.0f', g.gap) || ' ' || g.gap_unit
