@@ -115,7 +115,7 @@ coefficients as (
 ),
 
 -- every year's value of each measure
-history as (
+measured as (
     select
         c.year,
         c.ruleset,
@@ -149,6 +149,15 @@ history as (
         on l.year = s.year and l.ruleset = s.ruleset and l.county_code = s.county_code and l.level = s.level
 ),
 
+-- with the last year each measure did not block: the school rule's current failing spell starts after it
+history as (
+    select
+        *,
+        max(case when not blocking then year end)
+            over (partition by ruleset, county_code, level, measure, indicator_code) as last_clear_year
+    from measured
+),
+
 blocking_now as (
     select
         h.ruleset,
@@ -163,26 +172,6 @@ blocking_now as (
     inner join latest as l
         on h.ruleset = l.ruleset and h.county_code = l.county_code and h.year = l.as_of_year
     where h.blocking
-),
-
--- the school rule's current failing spell starts after the last year it did not block
-spells as (
-    select
-        b.ruleset,
-        b.county_code,
-        b.level,
-        b.measure,
-        b.indicator_code,
-        max(h.year) filter (where not h.blocking) as last_clear_year
-    from blocking_now as b
-    inner join history as h
-        on
-            b.ruleset = h.ruleset
-            and b.county_code = h.county_code
-            and b.level = h.level
-            and b.measure = h.measure
-            and b.indicator_code = h.indicator_code
-    group by all
 ),
 
 fitted as (
@@ -203,13 +192,6 @@ fitted as (
         -- published figure (and the year projected from it) must not
         round(regr_slope(h.value, h.year), 12) as slope_per_year
     from blocking_now as b
-    inner join spells as s
-        on
-            b.ruleset = s.ruleset
-            and b.county_code = s.county_code
-            and b.level = s.level
-            and b.measure = s.measure
-            and b.indicator_code = s.indicator_code
     inner join history as h
         on
             b.ruleset = h.ruleset
@@ -217,7 +199,7 @@ fitted as (
             and b.level = h.level
             and b.measure = h.measure
             and b.indicator_code = h.indicator_code
-            and (b.measure = 'cv' or s.last_clear_year is null or s.last_clear_year < h.year)
+            and (b.measure = 'cv' or h.last_clear_year is null or h.last_clear_year < h.year)
     group by all
 ),
 
