@@ -14,6 +14,8 @@ Method, for every year × rule set × county × level at once (no Python loop pe
    groups from where they stand, then add one indivisible unit at a time where it lowers the CV most;
 5. verification by the verdict's own rules: the school rule as int_school_unit_verdicts.sql and the
    coefficients by the published kernel (equity.coefficients).
+Money: a private school's (民办) additions are planned as any school's but priced as its owner's
+(owner_cost_yuan), never in the county's costs (roadmap.md §1).
 
 Pure: DataFrames in, DataFrames out; no warehouse I/O.
 """
@@ -38,6 +40,17 @@ UNIT_COLUMNS = ["school_id", "indicator_code", "students", "value", "threshold",
 COST_KIND = "cost_kind"
 ONE_OFF, RECURRING = "one_off", "recurring"
 ONE_OFF_COST, RECURRING_COST = "one_off_cost_yuan", "recurring_cost_yuan_per_year"
+# Private schools (民办, roadmap.md §1): no public money is planned for them. The units' optional
+# column is_private (NULL or absent: public) marks them; their additions stay in the plan (their values
+# count in the CV and the school rule as any school's) but their cost is the owner's duty: cost_yuan,
+# its one-off and recurring parts and floor_cost_yuan are the county's money only, and the owner's
+# cost is carried beside it (owner_cost_yuan and its parts). The plan itself weighs a yuan as a yuan,
+# whoever pays it: the county cannot lighten its bill by loading the private schools.
+PRIVATE = "is_private"
+COUNTY, OWNER = "county", "owner"
+OWNER_COST, OWNER_ONE_OFF, OWNER_RECURRING = ("owner_cost_yuan", "owner_one_off_cost_yuan",
+                                              "owner_recurring_cost_yuan_per_year")
+OWNER_COSTS = [OWNER_COST, OWNER_ONE_OFF, OWNER_RECURRING]
 GROUP_COLUMNS = ["cap", "balance_rule", "has_school_rule"]
 PER_INDICATOR, COMPREHENSIVE = "per_indicator", "comprehensive"
 COMPREHENSIVE_CODE = "COMPREHENSIVE"
@@ -52,12 +65,12 @@ ROUNDING_SLACK = 1e-7  # an addition within this of an integer is that integer (
 
 RESULT_COLUMNS = {  # after the keys
     "unit_plan": ["school_id", "indicator_code", "value_now", "value_planned", "addition", "unit_gain", "cost_yuan",
-                  COST_KIND, "reason", "driven_by_level", "shared"],
+                  COST_KIND, "reason", "driven_by_level", "shared", "funded_by", OWNER_COST],
     "group_plan": ["indicator_code", "balance_rule", "cv_now", "cv_planned", "cap", "units_failing_now",
                    "units_touched", "addition_total", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
-                   "plan_passes"],
+                   "plan_passes", *OWNER_COSTS],
     "group_status": ["planned", "plan_passes", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
-                     "reason_if_not_planned", "reason_if_fails"],
+                     "reason_if_not_planned", "reason_if_fails", *OWNER_COSTS],
 }
 
 
@@ -203,7 +216,9 @@ def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, flo
     (the unit's share of whole-school resources) and shared (the numerator is a whole-school
     resource); optionally cost_kind ('one_off' | 'recurring': the unit cost is paid once or every
     year), which splits every cost into one_off_cost_yuan + recurring_cost_yuan_per_year, adding up
-    to cost_yuan exactly. `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'),
+    to cost_yuan exactly; optionally is_private (a private school: its additions are planned as any
+    school's, but their cost is the owner's, owner_cost_yuan and its parts, never in cost_yuan or
+    floor_cost_yuan; unit_plan's funded_by says whose). `groups`: cap, balance_rule ('per_indicator' | 'comprehensive'),
     has_school_rule.
     Additions are in natural units of what the school adds; a unit's gain is addition × share for
     a shared resource. Every plan is checked by `verify`; a group that still fails after repair
@@ -436,6 +451,8 @@ class _Planner:
         kind = u[COST_KIND] if COST_KIND in u.columns else pd.Series(None, index=u.index, dtype=object)
         self.kind = np.select([kind.isin([ONE_OFF]).to_numpy(), kind.isin([RECURRING]).to_numpy()], [0, 1], -1)[r]
         self.shared = u["shared"].astype(bool).to_numpy()[r]
+        private = u[PRIVATE] if PRIVATE in u.columns else pd.Series(False, index=u.index)
+        self.owner = private.astype("boolean").fillna(False).to_numpy(dtype=bool)[r]
         self.mult = np.where(self.shared, share[r], 1.0)
         self.integer = u["integer"].astype(bool).to_numpy()[r]
         self.t = np.where(has_rule[r], t[r], np.nan)
@@ -724,13 +741,21 @@ class _Planner:
         is_driver &= self.add[self.key] > 0
         gain = self.add[self.key] * self.mult
         addition = np.where(is_driver, self.add[self.key], 0.0)
-        cost = addition * self.kappa
-        # the cost by kind: all of a row's cost is of its indicator's kind; an unknown kind leaves a
-        # row with a cost unsplit (NaN), and so its group's split
-        unknown = np.where(cost > 0, np.nan, 0.0)
-        one_off = np.where(self.kind == 0, cost, np.where(self.kind == 1, 0.0, unknown))
-        recurring = np.where(self.kind == 1, cost, np.where(self.kind == 0, 0.0, unknown))
-        floor_cost = np.where(is_driver, self.floor_add[self.key], 0.0) * self.kappa
+        full_cost = addition * self.kappa
+        # whose money: a private school's additions are its owner's, never the county's
+        cost = np.where(self.owner, 0.0, full_cost)
+        owner_cost = np.where(self.owner, full_cost, 0.0)
+
+        def by_kind(c):
+            """(one-off, recurring) of costs `c`: all of a row's cost is of its indicator's kind; an
+            unknown kind leaves a row with a cost unsplit (NaN), and so its group's split."""
+            unknown = np.where(c > 0, np.nan, 0.0)
+            return (np.where(self.kind == 0, c, np.where(self.kind == 1, 0.0, unknown)),
+                    np.where(self.kind == 1, c, np.where(self.kind == 0, 0.0, unknown)))
+
+        one_off, recurring = by_kind(cost)
+        owner_one_off, owner_recurring = by_kind(owner_cost)
+        floor_cost = np.where(is_driver & ~self.owner, self.floor_add[self.key], 0.0) * self.kappa
         touched = gain > 0
         levels = u["level"].to_numpy()[self.rows]
         drv_level = levels[np.maximum(driver[self.key], 0)] if n else levels
@@ -752,6 +777,8 @@ class _Planner:
         unit_plan["reason"] = np.asarray(table, dtype=object)[reason_code[touched]]
         unit_plan["driven_by_level"] = drv_level[touched]
         unit_plan["shared"] = self.shared[touched]
+        unit_plan["funded_by"] = np.where(self.owner[touched], OWNER, COUNTY).astype(object)
+        unit_plan[OWNER_COST] = owner_cost[touched]
 
         # group × indicator: sums over the rows of each (group, indicator)
         def per_g(values_on_rows, on_all=None):
@@ -772,6 +799,9 @@ class _Planner:
         gp[ONE_OFF_COST] = per_g(one_off)
         gp[RECURRING_COST] = per_g(recurring)
         gp["cost_yuan"] = _total(gp[ONE_OFF_COST], gp[RECURRING_COST], per_g(cost))
+        gp[OWNER_ONE_OFF] = per_g(owner_one_off)
+        gp[OWNER_RECURRING] = per_g(owner_recurring)
+        gp[OWNER_COST] = _total(gp[OWNER_ONE_OFF], gp[OWNER_RECURRING], per_g(owner_cost))
         gp["floor_cost_yuan"] = per_g(floor_cost)
         gp["plan_passes"] = status["plan_passes"].to_numpy()[ch]
         gp["_h"] = ch
@@ -783,8 +813,11 @@ class _Planner:
             agg = sub.groupby("_h", sort=False).agg(
                 units_failing_now=("units_failing_now", "max"), units_touched=("units_touched", "max"),
                 cost_yuan=("cost_yuan", "sum"), floor_cost_yuan=("floor_cost_yuan", "sum"),
-                **{c: (c, lambda v: v.sum(min_count=len(v))) for c in (ONE_OFF_COST, RECURRING_COST)})
+                **{OWNER_COST: (OWNER_COST, "sum")},
+                **{c: (c, lambda v: v.sum(min_count=len(v)))
+                   for c in (ONE_OFF_COST, RECURRING_COST, OWNER_ONE_OFF, OWNER_RECURRING)})
             agg["cost_yuan"] = _total(agg[ONE_OFF_COST], agg[RECURRING_COST], agg["cost_yuan"])
+            agg[OWNER_COST] = _total(agg[OWNER_ONE_OFF], agg[OWNER_RECURRING], agg[OWNER_COST])
             comp = sub.drop_duplicates("_h")[[*keys, "balance_rule", "cap", "plan_passes", "_h"]]
             comp = comp.merge(cn[["_h", "cv"]].rename(columns={"cv": "cv_now"}), on="_h")
             comp = comp.merge(cp[["_h", "cv"]].rename(columns={"cv": "cv_planned"}), on="_h")
@@ -801,11 +834,13 @@ class _Planner:
         passes[~planned] = pd.NA
         gs["plan_passes"] = passes
         for col, vals in (("cost_yuan", cost), (ONE_OFF_COST, one_off), (RECURRING_COST, recurring),
-                          ("floor_cost_yuan", floor_cost)):
+                          ("floor_cost_yuan", floor_cost), (OWNER_COST, owner_cost), (OWNER_ONE_OFF, owner_one_off),
+                          (OWNER_RECURRING, owner_recurring)):
             full = np.zeros(len(u))
             full[self.rows] = vals
             gs[col] = np.bincount(self.h_all, weights=full, minlength=self.n_h_all)
         gs["cost_yuan"] = _total(gs[ONE_OFF_COST], gs[RECURRING_COST], gs["cost_yuan"])
+        gs[OWNER_COST] = _total(gs[OWNER_ONE_OFF], gs[OWNER_RECURRING], gs[OWNER_COST])
         gs["reason_if_not_planned"] = self.reasons
         fails = status["reason"].to_numpy(dtype=object).copy()
         fails[gs["plan_passes"].fillna(False).to_numpy(dtype=bool)] = None

@@ -147,7 +147,8 @@ PLAN_UNITS_QUERY = """
            i.threshold, st.per_students::double as scale, st.indivisible as "integer",
            c.cost_yuan as unit_cost, k.cost_kind,
            case when st.whole_school then coalesce(u.resource_share, 1.0) else 1.0 end as school_share,
-           st.whole_school as shared
+           st.whole_school as shared,
+           coalesce(sc.is_private, false) as is_private
     from int_school_unit_indicators i
     join standards st on st.ruleset = i.ruleset and st.level = i.level and st.indicator_code = i.indicator_code
     left join int_unit_costs c on c.year = i.year and c.level = i.level and c.indicator_code = i.indicator_code
@@ -155,6 +156,9 @@ PLAN_UNITS_QUERY = """
     left join unit_costs k on k.level = i.level and k.indicator_code = i.indicator_code
     left join int_school_units u
         on u.year = i.year and u.ruleset = i.ruleset and u.school_id = i.school_id and u.level = i.level
+    -- a private school (民办): its additions are the owner's, never the county's money (roadmap.md §1);
+    -- the unit is its school's (a merged teaching point counts with its parent), unknown = public
+    left join stg_census__schools sc on sc.year = i.year and sc.school_id = i.school_id
     where i.students > 0 and {where}
     order by i.year, i.ruleset, i.county_code, i.level, i.school_id, i.indicator_code
 """
@@ -170,20 +174,24 @@ PLAN_GROUPS_QUERY = """
 _KEYS = {"year": "INTEGER", "ruleset": "VARCHAR", "county_code": "VARCHAR", "level": "VARCHAR"}
 # money by kind (roadmap.md §1): cost_yuan = one-off + one year of recurring, each carried apart
 _BY_KIND = {"one_off_cost_yuan": "DOUBLE", "recurring_cost_yuan_per_year": "DOUBLE"}
+# a private school's cost (民办: the owner's duty, outside the county's cost), by kind as the county's
+_OWNER = {"owner_cost_yuan": "DOUBLE", "owner_one_off_cost_yuan": "DOUBLE",
+          "owner_recurring_cost_yuan_per_year": "DOUBLE"}
 # The plan tables' columns and types, fixed (not inferred from a year's frame: a year where nothing is
 # planned, or every value is NULL, must not give a table another shape).
 PLAN_SCHEMAS: dict[str, dict[str, str]] = {
     "plan_unit_additions": {**_KEYS, "school_id": "VARCHAR", "indicator_code": "VARCHAR", "value_now": "DOUBLE",
                             "value_planned": "DOUBLE", "addition": "DOUBLE", "unit_gain": "DOUBLE",
                             "cost_yuan": "DOUBLE", "cost_kind": "VARCHAR", "reason": "VARCHAR",
-                            "driven_by_level": "VARCHAR", "shared": "BOOLEAN"},
+                            "driven_by_level": "VARCHAR", "shared": "BOOLEAN", "funded_by": "VARCHAR",
+                            "owner_cost_yuan": "DOUBLE"},
     "plan_county_indicators": {**_KEYS, "indicator_code": "VARCHAR", "balance_rule": "VARCHAR", "cv_now": "DOUBLE",
                                "cv_planned": "DOUBLE", "cap": "DOUBLE", "units_failing_now": "BIGINT",
                                "units_touched": "BIGINT", "addition_total": "DOUBLE", "cost_yuan": "DOUBLE",
-                               **_BY_KIND, "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN"},
+                               **_BY_KIND, "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN", **_OWNER},
     "plan_county_levels": {**_KEYS, "planned": "BOOLEAN", "plan_passes": "BOOLEAN", "cost_yuan": "DOUBLE",
                            **_BY_KIND, "floor_cost_yuan": "DOUBLE", "reason_if_not_planned": "VARCHAR",
-                           "reason_if_fails": "VARCHAR"},
+                           "reason_if_fails": "VARCHAR", **_OWNER},
     "plan_cost_curve": {**_KEYS, "target_step": "BIGINT", "target": "DOUBLE", "cost_yuan": "DOUBLE", **_BY_KIND,
                         "reachable": "BOOLEAN", "planned": "BOOLEAN", "reason_if_not_planned": "VARCHAR"},
 }

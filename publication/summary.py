@@ -27,6 +27,12 @@ def _cv(x) -> str:
     return "—" if x is None or x != x else f"{x:.3f}"
 
 
+def _judged(balance_rule: str | None) -> str:
+    return {"per_indicator": "every indicator's coefficient is judged against its cap",
+            "comprehensive": "the comprehensive coefficient is judged against the cap"}.get(str(balance_rule),
+                                                                                          "balance rule unknown")
+
+
 def _short(text: str | None, n: int) -> str:
     text = text or ""
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -47,6 +53,8 @@ def readiness_table(published: Path, year: int, ruleset: str) -> str:
             "select county_code, county_name, level, status, max_cv, comprehensive_cv, units_failing, units_total, "
             "blocking_reasons from mart_county_level_resources where year = ? and ruleset = ? "
             "order by county_code, level desc", [year, ruleset]).fetchall()
+        rule = con.execute("select any_value(balance_rule) from mart_county_level_resources where ruleset = ?",
+                           [ruleset]).fetchone()[0]
         synthetic = con.execute(
             "select bool_or(is_synthetic) from mart_county_readiness where year = ?", [year]).fetchone()[0]
     finally:
@@ -61,8 +69,10 @@ def readiness_table(published: Path, year: int, ruleset: str) -> str:
     out = [f"County verdicts {year}, rule set {ruleset} (every item: resource, guarantee, quality, "
            f"recognition, vetoes, prerequisite){label}",
            format_table(["county", "name", "verdict", "pass/fail/unk", "blocking items", "first reasons"], verdicts),
-           "", f"Resource dimension by level, {ruleset}",
-           format_table(["county", "name", "level", "status", "max CV", "comp. CV", "failing units", "reasons"],
+           "", f"Resource dimension by level, {ruleset} ({_judged(rule)}; a coefficient marked (ref) is shown for "
+               "reference and decides nothing)",
+           format_table(["county", "name", "level", "status", "max CV" + (" (ref)" if rule == "comprehensive" else ""),
+                         "comp. CV" + (" (ref)" if rule == "per_indicator" else ""), "failing units", "reasons"],
                         [[c, n, lvl, st, _cv(mx), _cv(comp), f"{int(f or 0)}/{int(t or 0)}", _short(r, 70)]
                          for c, n, lvl, st, mx, comp, f, t, r in levels])]
     return "\n".join(out)
@@ -85,7 +95,7 @@ def equity_table(published: Path, year: int, ruleset: str) -> str:
         rows = con.execute(
             "select e.county_code, any_value(r.county_name), e.level, "
             "list(e.theil_t_between_share order by e.indicator_code), list(e.indicator_code order by e.indicator_code), "
-            "min(e.urban_rural_parity) "
+            "min(e.urban_rural_parity), any_value(e.area_split) "
             "from fct_county_equity_measures e join mart_county_readiness r "
             "on r.year = e.year and r.ruleset = e.ruleset and r.county_code = e.county_code "
             "where e.year = ? and e.ruleset = ? group by e.county_code, e.level "
@@ -95,10 +105,11 @@ def equity_table(published: Path, year: int, ruleset: str) -> str:
     if not rows:
         return ""
     codes = rows[0][4]
+    areas = "城区, 镇区 and 乡村" if rows[0][6] == "three_way" else "城镇 and 乡村"
     body = [[code, name, level, *(_share(x) for x in shares), _cv(parity)]
-            for code, name, level, shares, _, parity in rows]
+            for code, name, level, shares, _, parity, _ in rows]
     return "\n".join([
-        f"Town–village split of the spread (share of Theil T between 城镇 and 乡村 schools), {ruleset}",
+        f"Town–village split of the spread (share of Theil T between {areas} schools), {ruleset}",
         format_table(["county", "name", "level", *codes, "min parity"], body)])
 
 
@@ -120,7 +131,15 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
             "select r.county_code, r.level, r.indicator_code, sum(r.addition) as added, any_value(r.unit), "
             "count(distinct r.school_id) filter (where r.addition > 0), sum(r.cost_yuan), any_value(r.cost_kind) "
             "from mart_school_roadmap r where r.year = ? and r.ruleset = ? and r.addition > 0 "
+            "and r.funded_by = 'county' "
             "group by all order by r.county_code, sum(r.cost_yuan) desc", [year, ruleset]).fetchall()
+        # private schools (民办): their additions are their owners' duty, outside the county's cost
+        owners = {code: (n, one_off, recurring) for code, n, one_off, recurring in con.execute(
+            "select county_code, count(distinct school_id), "
+            "coalesce(sum(owner_cost_yuan) filter (where cost_kind <> 'recurring'), 0), "
+            "coalesce(sum(owner_cost_yuan) filter (where cost_kind = 'recurring'), 0) "
+            "from mart_school_roadmap where year = ? and ruleset = ? and addition > 0 and funded_by = 'owner' "
+            "group by 1", [year, ruleset]).fetchall()}
         item_rows = con.execute(
             "select county_code, item_code, action from mart_county_item_roadmap where year = ? and ruleset = ? "
             "order by county_code, item_code", [year, ruleset]).fetchall()
@@ -136,6 +155,15 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
     for code, name in counties:
         items = by_county.get(code, [])
         others = "; ".join(actions.get(code, []))
+        owner = ""
+        if code in owners:
+            n, o_one_off, o_recurring = owners[code]
+            o_money = " + ".join([*([f"{_yuan(o_one_off)} one-off"] if o_one_off else []),
+                                  *([f"{_yuan(o_recurring)} a year"] if o_recurring else [])]) or _yuan(0)
+            owner = f" | private schools' owners (not the county's cost): {o_money} at {n} school(s)"
+        if not items and owner:
+            lines.append(f"  {code} {name}: nothing for the county to add{owner}" + (f" | {others}" if others else ""))
+            continue
         if not items:
             lines.append(f"  {code} {name}: no resource to add — {others or 'see fct_county_items'}")
             continue
@@ -145,7 +173,7 @@ def roadmap_lines(published: Path, year: int, ruleset: str) -> str:
                  else f"{_yuan(recurring)} a year" if recurring else f"{_yuan(one_off)} one-off")
         what = "; ".join(f"{lvl} {ind} +{added:,.0f} {unit} at {n} school(s)" for lvl, ind, added, unit, n, _, _ in items[:4])
         more = f"; … {len(items) - 4} more" if len(items) > 4 else ""
-        lines.append(f"  {code} {name}: {money} — {what}{more}" + (f" | {others}" if others else ""))
+        lines.append(f"  {code} {name}: {money} — {what}{more}" + owner + (f" | {others}" if others else ""))
     return "\n".join(lines)
 
 

@@ -239,10 +239,10 @@ def facilities(
     ff = _as_in(r, year, ff, np.arange(n), None)
     sports = ff[:, 1] * wsum * tt[:, 1]
     indoor = np.round(sports * f.indoor_share, 1)
-    # R4 is counted without the indoor sports area (dbt var r4_subtract_indoor_sports): built on top of it
-    teach = ff[:, 0] * wsum * tt[:, 0]
-    if RULES.r4_subtract_indoor_sports:
-        teach = teach + indoor
+    # The census counts the indoor sports hall inside 教学及辅助用房, as the national statistics do; the
+    # design's R4 floor is for the area without it, so the hall is built on top. The feed is the same
+    # under either setting of r4_/b1_subtract_indoor_sports (a setting of the method, not of the schools).
+    teach = ff[:, 0] * wsum * tt[:, 0] + indoor
     cls_school = np.bincount(r.units.school, weights=classes, minlength=n).astype(np.int64)
     rooms = np.ceil(cls_school / RULES.item_standard("G3", "classes_per_room")).astype(np.int64)
     return {

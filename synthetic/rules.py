@@ -66,7 +66,6 @@ class Rules:
     stage_weights: tuple[float, float, float]  # primary, junior, senior (一贯制 schools)
     complete_weights: tuple[float, float, float]  # 完全中学: (0, junior, senior)
     teaching_point_min_students: int
-    r4_subtract_indoor_sports: bool
     items: tuple[tuple[str, str], ...]  # (item_code, source) in the seed's sort_order
     parts: dict[str, tuple[SubmissionPart, ...]]  # item_code -> its parts, in the seed's order
     item_standards: dict[tuple[str, str], float]  # (item_code, parameter) -> value
@@ -145,7 +144,6 @@ def load_rules(dbt_dir: Path = DBT_DIR) -> Rules:
         stage_weights=stage,
         complete_weights=complete,
         teaching_point_min_students=int(v["teaching_point_min_students"]),
-        r4_subtract_indoor_sports=bool(v["r4_subtract_indoor_sports"]),
         items=tuple((r["item_code"], r["source"]) for r in items),
         parts=_parts(seeds_dir),
         item_standards={(r["item_code"], r["parameter"]): float(r["value"]) for r in standards},

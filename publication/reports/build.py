@@ -91,6 +91,7 @@ def city_page(con, year: int, ruleset: str, code: str, pub: data.Publication) ->
         raise KeyError(f"city {code} has no county for {year} under {ruleset} in this publication")
     city_milestones = [m for m in c["milestones"] if m["scope_code"] == code]
     html = render("city.html.j2", c=c, year=year, ruleset=ruleset, pub=pub, synthetic=data.synthetic(con, year),
+                  evaluation=data.evaluation(con, ruleset),
                   report_meta=_meta("city", code, code, year, ruleset, ""),
                   charts={"progress": charts.city_progress(c["progress"], city_milestones)})
     return html, c

@@ -29,6 +29,7 @@ from publication.reports.svg import (
 )
 
 OK = "#9db4cc"
+REFERENCE = "#dadada"  # a coefficient the rule set does not judge
 BAD = "#b42318"
 GOOD = "#1a7f37"
 AMBER = "#e0b04a"
@@ -41,7 +42,9 @@ def _style(level: str) -> tuple[str, str, str | None]:
 
 
 def coefficients(levels: Sequence[dict]) -> str:
-    """Each level's indicator coefficients as bars against the cap (dashed); over the cap: dark, hatched."""
+    """Each level's indicator coefficients as bars against the cap (dashed); over the cap: dark, hatched.
+    A row the rule set does not judge (decides_verdict false) is a light grey bar marked "ref", never
+    hatched: it is shown for reference and is no failure."""
     drawn = [lv for lv in levels if any(i["cv"] is not None for i in lv["indicators"])]
     if not drawn:
         return ""
@@ -68,12 +71,15 @@ def coefficients(levels: Sequence[dict]) -> str:
             if i["cv"] is None:
                 out.append(text(x0 + 4, yc, "n/a", FONT - 1, colour=MUTED))
                 continue
-            over = cap is not None and i["cv"] > cap + 1e-12
-            fill = "url(#hatch)" if over else ("#5b7fa6" if i["indicator_code"] == "COMPREHENSIVE" else OK)
+            reference = i.get("decides_verdict") is False
+            over = cap is not None and i["cv"] > cap + 1e-12 and not reference
+            fill = ("url(#hatch)" if over else REFERENCE if reference
+                    else ("#5b7fa6" if i["indicator_code"] == "COMPREHENSIVE" else OK))
             bar = box(p.x(0.0), yc - row_h * 0.31, p.x(i["cv"]) - p.x(0.0), row_h * 0.62, fill,
                       INK if over else "none", 0.6)
             out.append(el("g", bar, id=f"cv-{lv['level']}-{i['indicator_code']}"))
-            out.append(text(p.x(i["cv"]) + 4, yc, f"{i['cv']:.4f}", FONT - 2, colour=BAD if over else INK,
+            out.append(text(p.x(i["cv"]) + 4, yc, f"{i['cv']:.4f}" + (" ref" if reference else ""), FONT - 2,
+                            colour=BAD if over else (MUTED if reference else INK),
                             weight="bold" if over else None))
         if cap is not None:
             out.append(line(p.x(cap), p.top - 4, p.x(cap), p.bottom, INK, 1.2, "5 3"))

@@ -81,6 +81,12 @@ def counties(con, year: int, ruleset: str, city: str | None = None) -> list[dict
                 [year, ruleset, city, city])
 
 
+def evaluation(con, ruleset: str) -> str | None:
+    """The evaluation a rule set belongs to (high_quality / basic), as mart_county_readiness publishes it."""
+    found = con.execute("select any_value(evaluation) from mart_county_readiness where ruleset = ?", [ruleset]).fetchone()
+    return found[0] if found else None
+
+
 def synthetic(con, year: int) -> bool:
     found = con.execute("select bool_or(is_synthetic) from mart_county_readiness where year = ?", [year]).fetchone()
     return bool(found and found[0])
@@ -124,7 +130,8 @@ def resource(con, year: int, ruleset: str, county: str) -> list[dict]:
     levels = rows(con, "select * from mart_county_level_resources where year = ? and ruleset = ? and county_code = ? "
                        "order by level desc", [year, ruleset, county])  # primary, then junior
     coefs = rows(con, "select level, indicator_code, n_units, students, weighted_mean, cv, cv_null_reason, cv_max, "
-                      "within_cap from fct_county_coefficients where year = ? and ruleset = ? and county_code = ? "
+                      "within_cap, decides_verdict from fct_county_coefficients "
+                      "where year = ? and ruleset = ? and county_code = ? "
                       "order by level, indicator_code = 'COMPREHENSIVE', indicator_code", [year, ruleset, county])
     for lv in levels:
         lv["indicators"] = []
@@ -187,34 +194,50 @@ def roadmap(con, year: int, ruleset: str, county: str) -> dict:
                       "order by dimension = 'veto' desc, item_code", [year, ruleset, county])
     curve = rows(con, "select * from mart_county_cost_curve where year = ? and ruleset = ? and county_code = ? "
                       "order by level desc, target_step", [year, ruleset, county])
+    # the data to check before planning (摸清底数): units far beyond the county's median and the standard
+    check_first = rows(con, "select d.*, s.school_name from mart_data_plausibility d left join (select distinct "
+                            "year, ruleset, school_id, school_name from fct_school_unit_indicators) s "
+                            "using (year, ruleset, school_id) where d.year = ? and d.ruleset = ? and d.county_code = ? "
+                            "order by d.level desc, d.indicator_code, d.value desc", [year, ruleset, county])
     levels: dict[str, dict] = {}
     for r in indicators:
         lv = levels.setdefault(r["level"], {"level": r["level"], "status_now": r["status_now"], "cost": r["level_cost_yuan"],
                                             "one_off": r.get("level_one_off_cost_yuan"),
                                             "recurring": r.get("level_recurring_cost_yuan_per_year"),
+                                            "owner": r.get("level_owner_cost_yuan"),
                                             "plan_passes": r["plan_passes"], "plan_note": r["plan_note"],
                                             "balance_rule": r["balance_rule"], "indicators": []})
         over_cap = r["cv_now"] is not None and r["cap"] is not None and r["cv_now"] > r["cap"]
         decides = r["indicator_code"] == "COMPREHENSIVE" and r["balance_rule"] == "comprehensive"
-        if (r["cost_yuan"] or 0) > 0 or over_cap or decides:
+        if (r["cost_yuan"] or 0) > 0 or (r.get("owner_cost_yuan") or 0) > 0 or over_cap or decides:
             lv["indicators"].append(r)
     # what to add where: one entry per school, its additions (and the gains a split school's other
-    # level receives from them), most costly school first
+    # level receives from them), most costly school first; a private school's (民办) apart, as its
+    # owner's duty at the owner's cost, outside the county's (roadmap.md §1)
     by_school: dict[str, dict] = {}
     for r in schools:
+        owner = r.get("funded_by") == "owner"
         school = by_school.setdefault(r["school_id"], {"school_id": r["school_id"], "school_name": r["school_name"],
-                                                       "levels": [], "cost": 0.0, "additions": []})
+                                                       "levels": [], "cost": 0.0, "one_off": 0.0, "recurring": 0.0,
+                                                       "additions": [], "owner": owner})
         if r["level"] not in school["levels"]:
             school["levels"].append(r["level"])
-        school["cost"] += r["cost_yuan"] or 0
+        money = (r.get("owner_cost_yuan") if owner else r["cost_yuan"]) or 0
+        school["cost"] += money
+        kind = "recurring" if r.get("cost_kind") == "recurring" else "one_off"
+        school[kind] += money
         school["additions"].append(r)
     ranked = sorted(by_school.values(), key=lambda x: (-x["cost"], x["school_id"]))
+    owner_schools = [s for s in ranked if s["owner"]]
+    ranked = [s for s in ranked if not s["owner"]]
     resource_cost = sum(lv["cost"] or 0 for lv in levels.values())
     one_off = sum(lv["one_off"] or 0 for lv in levels.values())
     recurring = sum(lv["recurring"] or 0 for lv in levels.values())
     items_cost = sum(r["cost_yuan"] or 0 for r in other)
-    return {"levels": list(levels.values()), "schools": ranked, "other": other, "curve": curve,
-            "resource_cost": resource_cost, "one_off": one_off, "recurring": recurring, "items_cost": items_cost}
+    owner_cost = sum(lv["owner"] or 0 for lv in levels.values())
+    return {"levels": list(levels.values()), "schools": ranked, "other": other, "curve": curve, "check_first": check_first,
+            "resource_cost": resource_cost, "one_off": one_off, "recurring": recurring, "items_cost": items_cost,
+            "owner_schools": owner_schools, "owner_cost": owner_cost}
 
 
 def timetable(con, ruleset: str, county: str) -> dict:

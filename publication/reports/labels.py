@@ -22,6 +22,18 @@ REASON = {"floor": "达到标准值", "floor_85": "达到标准值的85%", "coef
 MILESTONE = {"met": "已实现", "missed": "未实现", "pending": "待评", "unknown": "无法判断"}
 SOURCE = {"computed": "计算", "submitted": "填报"}
 SCOPE = {"city": "地市", "province": "省", "country": "全国"}
+# the evaluation a rule set belongs to (mart_county_readiness.evaluation): what a report is titled as
+EVALUATION_ZH = {"high_quality": "优质均衡", "basic": "基本均衡"}
+EVALUATION_EN = {"high_quality": "high-quality balanced", "basic": "basic balanced"}
+
+
+def evaluation_zh(code) -> str:
+    """'优质均衡' or '基本均衡'; a rule set of no known evaluation is titled by the 2017 one's name."""
+    return EVALUATION_ZH.get(str(code), EVALUATION_ZH["high_quality"])
+
+
+def evaluation_en(code) -> str:
+    return EVALUATION_EN.get(str(code), EVALUATION_EN["high_quality"])
 
 
 def label(mapping: dict[str, str], code) -> str:

@@ -23,7 +23,8 @@ def environment():
         lstrip_blocks=True,
     )
     env.filters.update(cv=labels.cv, num=labels.num, yuan=labels.yuan, wan=labels.wan, pct=labels.pct,
-                       year=labels.year, yes_no=labels.yes_no, missing=labels.missing)
+                       year=labels.year, yes_no=labels.yes_no, missing=labels.missing,
+                       evaluation_zh=labels.evaluation_zh, evaluation_en=labels.evaluation_en)
     for name in ("STATUS", "DIMENSION", "LEVEL", "TIMETABLE", "LEDGER", "MEASURE", "REASON", "MILESTONE",
                  "SOURCE", "SCOPE"):
         mapping = getattr(labels, name)

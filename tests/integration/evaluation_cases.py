@@ -222,6 +222,18 @@ CASES += [
     Case("sr_boundary_pass", "SR", "pass", _submit("SR", "85")),
     Case("prereq_boundary_pass", "PREREQ", "pass", _submit("BASIC_BALANCED_YEAR", str(YEAR - 3))),
     Case("veto_low_recognition", "VETO_LOW_RECOGNITION", "fail", _submit("SR", "80")),
+    # The roadmap's gaps (issue 26): the junior school's 1,767 pupils sit in 33 classes, all over 50, and
+    # need 3 more; the primary school's oversize class fits in its 10 classes (rebalance, add none).
+    Case("g5_classes_to_add", "G5", "fail", _many(_set("enrollment", "初中", "J", "students", 1767),
+                                                  _set("enrollment", "初中", "J", "classes", 33),
+                                                  _set("enrollment", "初中", "J", "classes_over_45", 33),
+                                                  _set("enrollment", "初中", "J", "classes_over_50", 33),
+                                                  _set("enrollment", "小学", "P", "classes_over_45", 1))),
+    # Nobody rotated; the special-education school is private, so 63 of the 75 teachers are public.
+    Case("g11_rotation_gap", "G11", "fail", _many(_submit("G11a", "0"), _submit("G11b", "0"),
+                                                  _set("schools", None, "S", "is_private", 1))),
+    # Enough teachers rotated (12 %) but too few key teachers among them (15 %).
+    Case("g11_key_teachers", "G11", "fail", _submit("G11b", "15.0")),
 ]
 
 

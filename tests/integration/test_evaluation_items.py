@@ -164,3 +164,71 @@ def test_per_school_item_checks_name_the_problem_school(evaluated, name):
     assert row["level"] == LEVEL_OF[category] and row["standard"]
     others = mine[~mine["school_id"].str.startswith(category)]
     assert (others["passes"] == True).all(), others  # noqa: E712 - the base county passes everything
+
+
+@pytest.fixture(scope="module")
+def item_roadmap(evaluated):
+    by_code, wh = evaluated
+    rows = published(wh, "select * from mart_county_item_roadmap where year = ? and ruleset = 'moe_2017'", [ec.YEAR])
+    return lambda name, item: rows[(rows["county_code"] == _code(by_code, name)) & (rows["item_code"] == item)].iloc[0]
+
+
+def _sid(by_code, name, category):
+    """The id of the case county's school of the given category (evaluation_cases.base_county)."""
+    serial = {"21": 1, "31": 2, "09": 3, "05": 4}[category]
+    return f"{category}{int(_code(by_code, name)[2:]):04d}{serial:04d}"
+
+
+def test_class_size_gap_is_the_classes_to_add_school_by_school(evaluated, item_roadmap):
+    """G5 (roadmap.md §1): the classes to add, Σ max(0, ⌈students ÷ limit⌉ − classes), not the
+    oversize classes; a school whose oversize classes fit in its classes is told to rebalance them."""
+    by_code, _ = evaluated
+    row = item_roadmap("g5_classes_to_add", "G5")
+    # junior: 1,767 pupils in 33 classes of > 50 need ⌈1767 / 50⌉ = 36 classes, 3 more; primary: 400
+    # pupils in 10 classes need ⌈400 / 45⌉ = 9 ≤ 10, so its one class over 45 is a matter of regrouping
+    junior, primary = _sid(by_code, "g5_classes_to_add", "31"), _sid(by_code, "g5_classes_to_add", "21")
+    assert row["gap"] == 3 and row["gap_unit"] == "classes to add"
+    assert row["schools"] == f"{junior} junior +3" and row["rebalance_schools"] == f"{primary} primary"
+    assert row["action"] == f"3 classes to add: {junior} junior +3; rebalance classes at: {primary} primary"
+    # one class over 45 among 400 pupils in 10 classes: nothing to add, only to rebalance
+    row = item_roadmap("g5_fail", "G5")
+    primary = _sid(by_code, "g5_fail", "21")
+    assert row["gap"] == 0 and pd.isna(row["schools"]) and row["rebalance_schools"] == f"{primary} primary"
+    assert row["action"] == f"no class to add; rebalance classes at: {primary} primary"
+
+
+def test_funding_items_gap_in_yuan_a_year(evaluated, item_roadmap):
+    """G6 and G7 in yuan a year (recurring), school by school."""
+    by_code, _ = evaluated
+    # the teaching point is funded for 99 students with 30,000 yuan: 1 more at 30,000 / 99 a student
+    row = item_roadmap("g6_boundary_fail", "G6")
+    assert row["gap"] == pytest.approx(30000 / 99) and row["gap_unit"] == "yuan a year"
+    assert row["cost_yuan"] == pytest.approx(30000 / 99) and row["cost_kind"] == "recurring"
+    assert row["schools"] == f"{_sid(by_code, 'g6_boundary_fail', '09')} +303"
+    # the special-education school's 60 students at 6,000 yuan need 360,000; it has 359,999
+    row = item_roadmap("g7_boundary_fail", "G7")
+    assert row["gap"] == pytest.approx(1) and row["cost_kind"] == "recurring"
+    assert row["action"].startswith("1 yuan a year to bring special-education schools to 6000 yuan per student")
+
+
+def test_rotation_gap_in_teachers_with_the_key_teachers_among_them(item_roadmap):
+    """G11: teachers to rotate to reach 10 % of the eligible (taken as the public schools' full-time
+    teachers: 30 + 30 + 3 + 8 + 4 = 75 in the base county) with key teachers ≥ 20 % of those rotated."""
+    # 8 % of 75 = 6 rotated, 10 % = 7.5 → 2 more; 25 % of 6 = 1.5 key teachers ≥ 20 % of 7.5: none more
+    row = item_roadmap("g11_fail", "G11")
+    assert row["gap"] == 2 and row["gap_unit"] == "teachers to rotate" and "key" not in row["action"]
+    # nobody rotated, 63 public teachers (the private school's 12 are not eligible): 6.3 → 7 to rotate,
+    # of whom 20 % of 6.3 = 1.26 → 2 key teachers
+    row = item_roadmap("g11_rotation_gap", "G11")
+    assert row["gap"] == 7 and "2 of them key teachers" in row["action"] and "63 full-time" in row["action"]
+    # 12 % of 75 = 9 rotated, 15 % of them = 1.35 key: one more key teacher rotated gives 2.35 of 10 ≥ 20 %
+    row = item_roadmap("g11_key_teachers", "G11")
+    assert row["gap"] == 1 and "1 of them key teachers" in row["action"]
+
+
+def test_social_recognition_gap_in_percentage_points(item_roadmap):
+    row = item_roadmap("sr_fail", "SR")  # 84.9 %
+    assert row["gap"] == pytest.approx(0.1) and row["gap_unit"] == "percentage points"
+    assert row["action"] == "0.1 percentage points of social recognition to reach 85 %"
+    for item in ("SR", "VETO_LOW_RECOGNITION"):  # 80 %: the veto reads the same survey
+        assert item_roadmap("veto_low_recognition", item)["gap"] == pytest.approx(5)

@@ -184,14 +184,17 @@ def test_every_published_column_is_in_the_data_dictionary(good_run):
     assert published(wh, "describe publication_log")["column_name"].tolist() == list(PUBLICATION_LOG["columns"])
 
 
-def _independent_measures(values: np.ndarray, pupils: np.ndarray, rural: np.ndarray) -> dict:
-    """Textbook formulas over the pupils (each unit's value repeated by its pupils), written here."""
+def _independent_measures(values: np.ndarray, pupils: np.ndarray, area: np.ndarray) -> dict:
+    """Textbook formulas over the pupils (each unit's value repeated by its pupils), written here. `area`:
+    each unit's area of the three-way split (the default since issue 26): 城区 / 镇区 / 乡村."""
+    rural = area == "乡村"
     mu = np.average(values, weights=pupils)
     diffs = np.abs(values[:, None] - values[None, :])
     gini = (pupils[:, None] * pupils[None, :] * diffs).sum() / (2 * pupils.sum() ** 2 * mu)
     theil_t = np.average(values / mu * np.log(values / mu), weights=pupils)
     between = sum(pupils[m].sum() * np.average(values[m], weights=pupils[m]) / (pupils.sum() * mu)
-                  * np.log(np.average(values[m], weights=pupils[m]) / mu) for m in (rural, ~rural) if m.any())
+                  * np.log(np.average(values[m], weights=pupils[m]) / mu)
+                  for m in (area == a for a in ("城区", "镇区", "乡村")) if m.any())
     everyone = np.sort(np.repeat(values, pupils.astype(int)))
     half = len(everyone) / 2
     median = everyone[int(np.ceil(half)) - 1]
@@ -203,13 +206,16 @@ def _independent_measures(values: np.ndarray, pupils: np.ndarray, rural: np.ndar
 
 def test_published_equity_measures_match_textbook_formulas(good_run, demo_frames):
     """fct_county_equity_measures for a county with town and village schools, every indicator, against
-    formulas written here over the published unit values and the schools feed's urban/rural codes."""
+    formulas written here over the published unit values and the schools feed's urban/rural codes; the
+    between part splits 城区 (11x), 镇区 (12x) and 乡村 (2xx)."""
     _, wh = good_run
     area = demo_frames["schools"].set_index("school_id")["urban_rural"].astype(str)
     got = published(wh, "select * from fct_county_equity_measures where year = 2024 and ruleset = 'moe_2017'")
     units = published(wh, "select county_code, level, indicator_code, school_id, students, value "
                           "from fct_school_unit_indicators where year = 2024 and ruleset = 'moe_2017'")
-    units["rural"] = units["school_id"].map(area).str.startswith("2")
+    code = units["school_id"].map(area)
+    units["rural"] = code.str.startswith("2")
+    units["area"] = np.where(code.str.startswith("11"), "城区", np.where(code.str.startswith("12"), "镇区", "乡村"))
     mixed = units.groupby(["county_code", "level"])["rural"].agg(lambda r: 0 < r.sum() < len(r))
     checked = 0
     for (county, level), ok in mixed.items():
@@ -219,11 +225,12 @@ def test_published_equity_measures_match_textbook_formulas(good_run, demo_frames
             g = g[g.students > 0]
             if (g.value <= 0).any():
                 continue
-            want = _independent_measures(g.value.to_numpy(float), g.students.to_numpy(float), g.rural.to_numpy())
+            want = _independent_measures(g.value.to_numpy(float), g.students.to_numpy(float), g.area.to_numpy())
             row = got[(got.county_code == county) & (got.level == level) & (got.indicator_code == code)].iloc[0]
             for k, v in want.items():
                 assert row[k] == pytest.approx(v, rel=1e-9, abs=1e-12), (county, level, code, k)
             assert row["theil_t_between"] + row["theil_t_within"] == pytest.approx(row["theil_t"], rel=1e-12)
+            assert row["area_split"] == "three_way"
             checked += 1
     assert checked >= 20
 
@@ -270,17 +277,19 @@ def test_a_delivered_unit_cost_replaces_the_default_and_prices_the_plan(redelive
     primary = costs[costs.level == "primary"].iloc[0]
     assert primary["cost_yuan"] == 200000 and primary["source"].startswith("feed unit_costs 2024")
     assert costs[costs.level == "junior"].iloc[0]["cost_yuan"] == 120000  # the seed's default
-    plan = published(wcopy, "select addition, cost_yuan, unit_cost_yuan from mart_school_roadmap "
+    plan = published(wcopy, "select addition, cost_yuan, owner_cost_yuan, unit_cost_yuan from mart_school_roadmap "
                             "where year = 2024 and level = 'primary' and indicator_code = 'R2' and addition > 0")
     assert len(plan) > 0 and (plan["unit_cost_yuan"] == 200000).all()
-    assert np.allclose(plan["cost_yuan"], plan["addition"] * 200000)
+    # the county's money, or a private school's owner's (民办: one of the two is 0)
+    assert np.allclose(plan["cost_yuan"] + plan["owner_cost_yuan"], plan["addition"] * 200000)
     bad = working(wcopy, "select column_name, rule from quarantine_unit_costs where year = 2024")
     assert bad.to_dict("records") == [{"column_name": "level", "rule": "invalid_value"}]
 
 
 def test_item_rows_of_the_roadmap_say_what_each_failing_item_lacks(good_run):
     """Outside the resource dimension: every failing or unknown item has a row and an action; the
-    class-size item's gap is the classes over 45 (primary) / 50 (junior) in the county's feed."""
+    class-size item's gap is the classes to add, Σ over schools and stages of max(0, ⌈students ÷ 45
+    (primary) / 50 (junior)⌉ − classes), from the county's feed."""
     landing, wh = good_run
     items = published(wh, "select county_code, item_code, status from fct_county_items where year = 2024 "
                           "and ruleset = 'moe_2017' and dimension <> 'resource' and status in ('fail', 'unknown')")
@@ -294,12 +303,15 @@ def test_item_rows_of_the_roadmap_say_what_each_failing_item_lacks(good_run):
     enrol = pd.read_csv(landing / "2024" / "enrollment.csv", dtype={"school_id": str})
     enrol = enrol.merge(schools[["school_id", "county_code"]], on="school_id")
     enrol["stage"] = enrol["stage"].replace({"小学": "primary", "初中": "junior"})  # the feed's Chinese labels
-    over = enrol[enrol.stage == "primary"].groupby("county_code")["classes_over_45"].sum().add(
-        enrol[enrol.stage == "junior"].groupby("county_code")["classes_over_50"].sum(), fill_value=0)
+    special = set(schools.loc[schools.school_type == "特殊教育学校", "school_id"])
+    enrol = enrol[enrol.stage.isin(["primary", "junior"]) & ~enrol.school_id.isin(special)]
+    limit = enrol.stage.map({"primary": 45, "junior": 50})
+    enrol["to_add"] = (-(-enrol.students // limit) - enrol.classes).clip(lower=0)
+    to_add = enrol.groupby("county_code")["to_add"].sum()
     g5 = rows[rows.item_code == "G5"]
-    assert len(g5) > 0 and over.gt(0).any()  # the loop below has rows, and some county has classes to split
+    assert len(g5) > 0 and to_add.gt(0).any()  # the loop below has rows, and some county has classes to add
     for r in g5.itertuples():
-        assert r.gap == over[r.county_code] and r.gap_unit == "classes to split"
+        assert r.gap == to_add[r.county_code] and r.gap_unit == "classes to add"
     # money by kind: a cost counted in yuan a year (G8's pay gap) is recurring; no cost, no kind
     assert (rows["cost_kind"].isna() == rows["cost_yuan"].isna()).all()
     assert (rows.loc[rows.gap_unit == "yuan a year", "cost_kind"].dropna() == "recurring").all()
@@ -327,7 +339,7 @@ def test_plan_costs_are_split_into_one_off_and_recurring_money(good_run):
     assert (levels[LEVEL_SPLIT[0]] + levels[LEVEL_SPLIT[1]] == levels["level_cost_yuan"]).all()
     assert (levels[LEVEL_SPLIT] > 0).any().all()  # the demo's plans hire teachers and build
     schools = published(wh, "select * from mart_school_roadmap where year = 2024")
-    paid = schools["cost_yuan"] > 0
+    paid = schools["cost_yuan"] + schools["owner_cost_yuan"] > 0  # the county's or a private school's owner's
     want = np.where(schools["indicator_code"].isin(TEACHER_INDICATORS), "recurring", "one_off")
     assert (schools.loc[paid, "cost_kind"] == want[paid.to_numpy()]).all()
     assert schools.loc[~paid, "cost_kind"].isna().all()
@@ -342,6 +354,33 @@ def test_plan_costs_are_split_into_one_off_and_recurring_money(good_run):
         code: "recurring" if code in TEACHER_INDICATORS else "one_off" for code in kinds["indicator_code"]}
 
 
+def test_a_private_schools_additions_are_its_owners_outside_the_countys_cost(good_run):
+    """Private schools (民办, roadmap.md §1): the demo's plans add a teacher at a private school (铁西区,
+    2019–2023). Every row of a school the census marks private is the owner's (funded_by owner, no
+    county money, owner_cost_yuan = addition × unit cost), and each level's county cost is what its
+    public schools' rows cost, its owners' cost what the private ones' cost, summed here from the rows."""
+    _, wh = good_run
+    rows = published(wh, "select r.*, coalesce(s.is_private, false) as private from mart_school_roadmap r "
+                         "left join (select distinct year, school_id, is_private from fct_school_unit_indicators) s "
+                         "using (year, school_id)")
+    owners = rows[rows["private"]]
+    assert (owners["addition"] > 0).any()
+    assert (owners["funded_by"] == "owner").all() and (owners["cost_yuan"] == 0).all()
+    assert np.allclose(owners["owner_cost_yuan"], owners["addition"] * owners["unit_cost_yuan"])
+    assert (rows.loc[~rows["private"], "funded_by"] == "county").all()
+    assert (rows.loc[~rows["private"], "owner_cost_yuan"] == 0).all()
+    keys = ["year", "ruleset", "county_code", "level"]
+    money = rows.assign(m=rows["addition"] * rows["unit_cost_yuan"])
+    public = money[~money["private"]].groupby(keys)["m"].sum()
+    private = money[money["private"]].groupby(keys)["m"].sum()
+    levels = (published(wh, "select distinct year, ruleset, county_code, level, level_cost_yuan, "
+                            "level_owner_cost_yuan from mart_county_roadmap where level_cost_yuan is not null")
+              .set_index(keys))
+    assert np.allclose(levels["level_cost_yuan"], public.reindex(levels.index, fill_value=0.0), rtol=1e-9)
+    assert np.allclose(levels["level_owner_cost_yuan"], private.reindex(levels.index, fill_value=0.0), rtol=1e-9)
+    assert (levels["level_owner_cost_yuan"] > 0).any()
+
+
 def test_a_delivered_unit_cost_keeps_the_kind_of_its_indicator(redelivered):
     """The unit_costs feed delivers a figure, never a kind: R2, priced by the feed, stays a teacher-year."""
     outcome, wcopy, _ = redelivered
@@ -352,3 +391,27 @@ def test_a_delivered_unit_cost_keeps_the_kind_of_its_indicator(redelivered):
     plan = published(wcopy, "select cost_kind from mart_school_roadmap where year = 2024 and level = 'primary' "
                             "and indicator_code = 'R2' and addition > 0")
     assert len(plan) > 0 and (plan["cost_kind"] == "recurring").all()
+
+
+# Which coefficient rows the rule sets judge (evaluation-method.md §4, seeds/rulesets.csv written out
+# here): moe_2017 every indicator, anshan_2018 and basic_2012 the comprehensive coefficient alone.
+JUDGED = {"moe_2017": "indicators", "anshan_2018": "COMPREHENSIVE", "basic_2012": "COMPREHENSIVE"}
+
+
+def test_only_the_rows_a_rule_set_judges_decide_and_the_cli_marks_the_others(good_run):
+    """fct_county_coefficients.decides_verdict on every row of every rule set, and the CLI's resource
+    table: the coefficient a rule set does not judge is headed "(ref)", never a failure."""
+    from publication.summary import readiness_table
+
+    _, wh = good_run
+    got = published(wh, "select ruleset, indicator_code, decides_verdict, count(*) as n from fct_county_coefficients "
+                        "group by all order by all")
+    assert set(got["ruleset"]) == set(JUDGED)
+    for r in got.itertuples():
+        judged = r.indicator_code == "COMPREHENSIVE" if JUDGED[r.ruleset] == "COMPREHENSIVE" \
+            else r.indicator_code != "COMPREHENSIVE"
+        assert r.decides_verdict == judged, r
+    table = readiness_table(wh / "published.duckdb", 2024, "anshan_2018")
+    assert "max CV (ref)" in table and "comp. CV (ref)" not in table
+    table = readiness_table(wh / "published.duckdb", 2024, "moe_2017")
+    assert "comp. CV (ref)" in table and "max CV (ref)" not in table

@@ -264,6 +264,19 @@ def test_the_b5_coefficient_of_the_worked_example_under_basic_2012(warehouse, tm
                for c in ("B5", "B8")}
         assert bar_width(page, "cv-primary-B5") / bar_width(page, "cv-primary-B8") == \
             pytest.approx(cvs["B5"] / cvs["B8"], rel=0.01)
+        # basic_2012 is the 基本均衡 evaluation and judges the comprehensive coefficient alone
+        # (evaluation-method.md §4): B1–B8 are for reference, never painted as failures
+        assert "基本均衡" in page.title() and "优质均衡" not in page.title()
+        assert "基本均衡" in cell(page, ".report-head .sub")
+        rows = page.locator("[data-table=coefficients-primary] tbody tr")
+        for k in range(rows.count()):
+            row = rows.nth(k)
+            code = row.get_attribute("data-indicator")
+            judged = code == "COMPREHENSIVE"
+            assert row.get_attribute("data-decides") == ("true" if judged else "false"), code
+            if not judged:
+                assert "fail" not in (row.get_attribute("class") or "") and "未达标" not in row.inner_text(), code
+                assert "仅供参考" in row.inner_text(), code
 
 
 # ---- the city overview ---------------------------------------------------------------------------

@@ -54,12 +54,14 @@ def weighted_cv(units: list[tuple[float, float]]) -> float:
 
 # By hand. A (九年一贯制): weighted enrolment 166 + 1.1 × 210 = 397; primary share 166/397, junior 231/397.
 # F (完全中学): 300 + 1.2 × 200 = 540; junior share 300/540. C (60 pupils) merges into B; D (40) is out.
-# Special-education G and vocational H are out. R4 = (teaching/aux area − indoor sports area) / students.
-R4_PRIMARY = [(166, 3970 * 166 / 397 / 166), (300 + 60, (1500 + 300 - 100) / 360), (500, 2000 / 500)]
-R4_JUNIOR = [(210, 3970 * 231 / 397 / 210), (400, (2600 - 200) / 400),
-             (300, (4000 - 400) * (300 / 540) / 300)]
-# basic_2012 has no teaching points at all: B is alone.
+# Special-education G and vocational H are out. R4 = the census teaching/aux area (the indoor sports
+# hall included, as the national statistics count it) / students.
+R4_PRIMARY = [(166, 3970 * 166 / 397 / 166), (300 + 60, (1500 + 300) / 360), (500, 2000 / 500)]
+R4_JUNIOR = [(210, 3970 * 231 / 397 / 210), (400, 2600 / 400),
+             (300, 4000 * (300 / 540) / 300)]
+# basic_2012 has no teaching points at all: B is alone. B1 is the same census total per student.
 B5_PRIMARY = [(166, 9000 * 166 / 397 / 166), (300, 6000 / 300), (500, 15000 / 500)]
+B1_PRIMARY = [(166, 3970 * 166 / 397 / 166), (300, 1500 / 300), (500, 2000 / 500)]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,15 @@ def test_basic_2012_leaves_teaching_points_out(warehouse):
     row = coef(warehouse, "basic_2012", "primary", "B5")
     assert row["students"] == 966
     assert row["cv"] == pytest.approx(weighted_cv(B5_PRIMARY), rel=1e-9)
+
+
+def test_r4_and_b1_count_the_floor_area_as_the_statistics_do(warehouse):
+    """School B's 100 m² indoor hall stays in its 1,500 m² (issue 26): R4 and B1 divide the census total."""
+    row = coef(warehouse, "basic_2012", "primary", "B1")
+    assert row["cv"] == pytest.approx(weighted_cv(B1_PRIMARY), rel=1e-9)
+    b = published(warehouse, "select ruleset, indicator_code, value from fct_school_unit_indicators "
+                             "where school_id = '2121000002' and indicator_code in ('R4', 'B1') order by 1")
+    assert b["value"].tolist() == pytest.approx([1500 / 300, 1800 / 360])
 
 
 def test_excluded_schools_are_in_no_unit_and_reconcile(warehouse):

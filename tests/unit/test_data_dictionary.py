@@ -20,6 +20,7 @@ CONTRACT_TABLES = {
     "fct_county_equity_measures", "mart_school_roadmap", "mart_county_roadmap", "mart_county_cost_curve",
     "mart_county_item_roadmap", "dim_unit_costs", "mart_city_progress", "mart_milestones",
     "mart_county_measure_trends", "mart_county_timetable", "mart_rectification_ledger",
+    "mart_data_plausibility",
 }
 
 

@@ -119,6 +119,7 @@ def _warehouse():
     con.execute("create table int_school_unit_indicators as select * from u")
     con.execute("create table int_school_units as select distinct year, ruleset, school_id, level, "
                 "1.0 as resource_share from u")
+    con.execute("create table stg_census__schools as select distinct year, school_id, false as is_private from u")
     con.execute("""create table standards as select * from (values
         ('r', 'primary', 'R1', 100, true, false), ('r', 'primary', 'R4', 1, false, false))
         t(ruleset, level, indicator_code, per_students, indivisible, whole_school)""")

@@ -426,7 +426,6 @@ def test_split_weights_and_scope_are_the_dbt_vars():
     complete = [0.0, v["split_weight_complete_junior"], v["split_weight_complete_senior"]]
     assert design.FULL_W.tolist() == complete
     assert RULES.teaching_point_min_students == v["teaching_point_min_students"]
-    assert RULES.r4_subtract_indoor_sports == v["r4_subtract_indoor_sports"]
 
 
 def test_item_standards_are_the_seed():

@@ -23,7 +23,10 @@ valued as (
         st.indicator_code,
         u.students,
         st.threshold,
+        {#- R4 / B1: the census total of 教学及辅助用房 (which counts the indoor sports hall, as R5 / B2 do again);
+            each indicator's own setting subtracts the hall -#}
         {%- set r4 = '(u.teaching_aux_area_m2' ~ (' - u.indoor_sports_area_m2' if var('r4_subtract_indoor_sports') else '') ~ ')' %}
+        {%- set b1 = '(u.teaching_aux_area_m2' ~ (' - u.indoor_sports_area_m2' if var('b1_subtract_indoor_sports') else '') ~ ')' %}
         {%- set per = ' * st.per_students' %}
         case st.indicator_code
             when 'R1' then {{ safe_divide('u.qualified_teachers' ~ per, 'u.students') }}
@@ -33,7 +36,7 @@ valued as (
             when 'R5' then {{ safe_divide('(u.sports_ground_area_m2 + u.indoor_sports_area_m2)' ~ per, 'u.students') }}
             when 'R6' then {{ safe_divide('u.equipment_value_yuan' ~ per, 'u.students') }}
             when 'R7' then {{ safe_divide('u.multimedia_classrooms' ~ per, 'u.students') }}
-            when 'B1' then {{ safe_divide(r4 ~ per, 'u.students') }}
+            when 'B1' then {{ safe_divide(b1 ~ per, 'u.students') }}
             when 'B2' then {{ safe_divide('(u.sports_ground_area_m2 + u.indoor_sports_area_m2)' ~ per, 'u.students') }}
             when 'B3' then {{ safe_divide('u.equipment_value_yuan' ~ per, 'u.students') }}
             when 'B4' then {{ safe_divide('u.computers' ~ per, 'u.students') }}

@@ -2,7 +2,8 @@
 -- Published: equity measures beyond the difference coefficient, pupil-weighted over the same school
 -- units, per county × level × rule set × indicator. An incomplete county (quarantined rows) gets NULL
 -- measures exactly where its coefficients are withheld (fct_county_coefficients.county_incomplete,
--- with the same reason): they would describe a shortened school list.
+-- with the same reason): they would describe a shortened school list. area_split names the split of the
+-- between/within parts and the between share (the equity_area_split setting the run used).
 
 with measures as (
     select * from {{ ref('stg_equity__county_equity_measures') }}
@@ -30,7 +31,8 @@ select
         case when not coalesce(s.county_incomplete, false) then m.{{ c }} end as {{ c }},
     {% endfor %}
     case when s.county_incomplete then s.cv_null_reason else m.null_reason end as null_reason,
-    coalesce(s.county_incomplete, false) as county_incomplete
+    coalesce(s.county_incomplete, false) as county_incomplete,
+    '{{ var("equity_area_split") }}' as area_split
 from measures as m
 left join coefficients as s
     on

@@ -15,7 +15,7 @@ counties as (
 ),
 
 rulesets as (
-    select ruleset from {{ ref('rulesets') }}
+    select ruleset, evaluation from {{ ref('rulesets') }}
 ),
 
 levels as (
@@ -136,8 +136,10 @@ select
     coalesce(k.disagreements, 0) as disagreements,
     k.disagreement_text,
     p.quarantined_rows,
-    p.is_synthetic
+    p.is_synthetic,
+    r.evaluation
 from per_county as p
+left join rulesets as r on p.ruleset = r.ruleset
 left join item_counts as k
     on p.year = k.year and p.county_code = k.county_code and p.ruleset = k.ruleset
 left join balance as bp

@@ -26,6 +26,40 @@ levels as (
 
 rules as (
     select ruleset, has_school_rule from {{ ref('rulesets') }}
+),
+
+-- Outliers before planning (摸清底数, roadmap.md §1; int_unit_plausibility): a level indicator's flagged
+-- units, and its coefficient with them left out
+outliers as (
+    select
+        year, ruleset, county_code, level, indicator_code,
+        count(*) as units_flagged,
+        string_agg(school_id || ' ' || printf('%.2f', value), ', ' order by value desc, school_id asc)
+        || ' ' || coalesce(any_value(unit), '') as flagged_units,
+        any_value(cv_without_flagged) as cv_without_flagged
+    from {{ ref('int_unit_plausibility') }}
+    where {{ year_filter('year') }}
+    group by year, ruleset, county_code, level, indicator_code
+),
+
+-- comprehensive rule sets: the mean of the level's coefficients, each with its flagged units left out
+outlier_levels as (
+    select
+        i.year, i.ruleset, i.county_code, i.level,
+        sum(o.units_flagged) as units_flagged,
+        case
+            when count(case when o.indicator_code is null then i.cv_now else o.cv_without_flagged end) = count(*)
+                then avg(case when o.indicator_code is null then i.cv_now else o.cv_without_flagged end)
+        end as cv_without_flagged,
+        string_agg(i.indicator_code || ' ' || o.flagged_units, '; ' order by i.indicator_code) as flagged_units
+    from indicators as i
+    left join outliers as o
+        on
+            i.year = o.year and i.ruleset = o.ruleset and i.county_code = o.county_code and i.level = o.level
+            and i.indicator_code = o.indicator_code
+    where i.balance_rule = 'comprehensive' and i.indicator_code <> 'COMPREHENSIVE'
+    group by i.year, i.ruleset, i.county_code, i.level
+    having count(o.indicator_code) > 0
 )
 
 select
@@ -55,10 +89,52 @@ select
         when not p.planned then 'not planned: ' || coalesce(p.reason_if_not_planned, 'unknown values')
         when not p.plan_passes then 'plan fails the verdict: ' || coalesce(p.reason_if_fails, '')
     end as plan_note,
-    r.has_school_rule as school_rule_applies
+    r.has_school_rule as school_rule_applies,
+    -- "driven" (roadmap.md §1): the plan spends beyond the school rule's floors on a coefficient over
+    -- its cap, and with the flagged units left out that coefficient (comprehensive rule sets: the mean,
+    -- every indicator's flagged units left out) would already be within the cap
+    case
+        when l.status = 'incomplete' or coalesce(i.cost_yuan, 0) - coalesce(i.floor_cost_yuan, 0) < 0.5 then null
+        when
+            i.balance_rule = 'per_indicator' and i.indicator_code <> 'COMPREHENSIVE'
+            and not {{ at_most('i.cv_now', 'i.cap') }} and {{ at_most('o.cv_without_flagged', 'i.cap') }}
+            then o.units_flagged || ' flagged unit(s) (' || o.flagged_units || '; mart_data_plausibility): without '
+            || 'them the coefficient is ' || printf('%.3f', o.cv_without_flagged) || ' ≤ cap ' || printf('%.2f', i.cap)
+            || ' (now ' || printf('%.3f', i.cv_now) || '); the plan''s ¥'
+            || printf('%.2f', (i.cost_yuan - coalesce(i.floor_cost_yuan, 0)) / 1e6)
+            || ' M beyond the floors rests on them: check their data before building'
+        when
+            i.balance_rule = 'comprehensive' and (i.indicator_code = 'COMPREHENSIVE' or o.units_flagged is not null)
+            and not {{ at_most('lc.cv_now', 'i.cap') }} and {{ at_most('ol.cv_without_flagged', 'i.cap') }}
+            then coalesce(o.units_flagged, ol.units_flagged) || ' flagged unit(s) ('
+            || coalesce(o.flagged_units, ol.flagged_units) || '; mart_data_plausibility): with every flagged unit '
+            || 'of the level left out the comprehensive coefficient is ' || printf('%.3f', ol.cv_without_flagged)
+            || ' ≤ cap ' || printf('%.2f', i.cap) || ' (now ' || printf('%.3f', lc.cv_now) || '); the plan''s ¥'
+            || printf('%.2f', (i.cost_yuan - coalesce(i.floor_cost_yuan, 0)) / 1e6)
+            || ' M beyond the floors rests on them: check their data before building'
+    end as driven_by_outliers,
+    -- private schools (民办): the owner's duty, never in the county's costs above (roadmap.md §1)
+    case when l.status <> 'incomplete' then i.owner_cost_yuan end as owner_cost_yuan,
+    case when l.status <> 'incomplete' then i.owner_one_off_cost_yuan end as owner_one_off_cost_yuan,
+    case when l.status <> 'incomplete' then i.owner_recurring_cost_yuan_per_year end as owner_recurring_cost_yuan_per_year,
+    case when l.status <> 'incomplete' then p.owner_cost_yuan end as level_owner_cost_yuan,
+    case when l.status <> 'incomplete' then p.owner_one_off_cost_yuan end as level_owner_one_off_cost_yuan,
+    case
+        when l.status <> 'incomplete' then p.owner_recurring_cost_yuan_per_year
+    end as level_owner_recurring_cost_yuan_per_year
 from indicators as i
 inner join levels as l
     on i.year = l.year and i.ruleset = l.ruleset and i.county_code = l.county_code and i.level = l.level
 left join plan_levels as p
     on i.year = p.year and i.ruleset = p.ruleset and i.county_code = p.county_code and i.level = p.level
 left join rules as r on i.ruleset = r.ruleset
+left join outliers as o
+    on
+        i.year = o.year and i.ruleset = o.ruleset and i.county_code = o.county_code and i.level = o.level
+        and i.indicator_code = o.indicator_code
+left join outlier_levels as ol
+    on i.year = ol.year and i.ruleset = ol.ruleset and i.county_code = ol.county_code and i.level = ol.level
+left join indicators as lc
+    on
+        i.year = lc.year and i.ruleset = lc.ruleset and i.county_code = lc.county_code and i.level = lc.level
+        and lc.indicator_code = 'COMPREHENSIVE'

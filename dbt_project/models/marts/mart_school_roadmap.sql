@@ -6,6 +6,10 @@
 -- A county level whose data is incomplete gets no plan: it would be made for a shortened school list.
 -- cost_kind (经费性质): recurring for teachers (a teacher-year, paid every year), one_off for the rest;
 -- NULL on a row without a cost (a split school's other level, which only gains).
+-- Private schools (民办, roadmap.md §1): what a private school lacks is listed as any school's (its
+-- values count in the verdict), but no public money is planned for it: funded_by 'owner', cost_yuan 0
+-- (the county's money) and owner_cost_yuan the owner's duty, outside the county's cost. A public
+-- school's rows are funded_by 'county', owner_cost_yuan 0.
 
 with additions as (
     select * from {{ ref('stg_equity__plan_unit_additions') }}
@@ -43,12 +47,14 @@ select
     u.threshold,
     a.addition,
     a.cost_yuan,
-    case when a.cost_yuan > 0 then a.cost_kind end as cost_kind,
+    case when a.cost_yuan > 0 or a.owner_cost_yuan > 0 then a.cost_kind end as cost_kind,
     a.reason,
     a.unit_gain,
     a.driven_by_level,
     a.shared as whole_school_resource,
-    c.unit_cost_yuan
+    c.unit_cost_yuan,
+    a.funded_by,
+    a.owner_cost_yuan
 from additions as a
 inner join levels as l
     on a.year = l.year and a.ruleset = l.ruleset and a.county_code = l.county_code and a.level = l.level

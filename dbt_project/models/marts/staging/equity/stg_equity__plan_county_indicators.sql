@@ -16,5 +16,8 @@ select
     one_off_cost_yuan,
     recurring_cost_yuan_per_year,
     floor_cost_yuan,
-    plan_passes
+    plan_passes,
+    owner_cost_yuan,
+    owner_one_off_cost_yuan,
+    owner_recurring_cost_yuan_per_year
 from {{ source('equity', 'plan_county_indicators') }}

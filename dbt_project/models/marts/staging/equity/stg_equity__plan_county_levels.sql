@@ -11,5 +11,8 @@ select
     recurring_cost_yuan_per_year,
     floor_cost_yuan,
     reason_if_not_planned,
-    reason_if_fails
+    reason_if_fails,
+    owner_cost_yuan,
+    owner_one_off_cost_yuan,
+    owner_recurring_cost_yuan_per_year
 from {{ source('equity', 'plan_county_levels') }}

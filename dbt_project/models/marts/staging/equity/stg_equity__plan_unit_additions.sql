@@ -14,5 +14,7 @@ select
     cost_kind,
     reason,
     driven_by_level,
-    shared
+    shared,
+    funded_by,
+    owner_cost_yuan
 from {{ source('equity', 'plan_unit_additions') }}
