@@ -144,7 +144,9 @@ def test_two_runs_at_once_one_is_refused_and_one_consistent_publication_results(
         assert len(log) == 1
         counts = json.loads(log[0][1])
         for table in PUBLISHED_TABLES:
-            assert con.execute(f"select count(*) from {table}").fetchone()[0] == counts[table] > 0
+            # mart_data_plausibility lists implausible values: clean feeds may well have none
+            assert con.execute(f"select count(*) from {table}").fetchone()[0] == counts[table]
+            assert counts[table] > 0 or table == "mart_data_plausibility", table
     finally:
         con.close()
     assert log[0][0] in out1

@@ -100,8 +100,10 @@ def test_r4_and_b1_count_the_floor_area_as_the_statistics_do(warehouse):
     row = coef(warehouse, "basic_2012", "primary", "B1")
     assert row["cv"] == pytest.approx(weighted_cv(B1_PRIMARY), rel=1e-9)
     b = published(warehouse, "select ruleset, indicator_code, value from fct_school_unit_indicators "
-                             "where school_id = '2121000002' and indicator_code in ('R4', 'B1') order by 1")
-    assert b["value"].tolist() == pytest.approx([1500 / 300, 1800 / 360])
+                             "where school_id = '2121000002' and ruleset in ('moe_2017', 'basic_2012') "
+                             "and indicator_code in ('R4', 'B1') order by 1")
+    # basic_2012: B alone (1,500 m², 300 pupils); moe_2017: B with its merged teaching point C
+    assert b["value"].tolist() == pytest.approx([1500 / 300, (1500 + 300) / 360])
 
 
 def test_excluded_schools_are_in_no_unit_and_reconcile(warehouse):

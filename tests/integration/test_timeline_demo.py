@@ -69,7 +69,7 @@ def test_timetable_of_each_demo_county(demo):
         "210311": "overdue",    # 2023 in the 2020 table, dropped from the 2024 one: not freed of its plan
         "210321": "overdue",    # planned 2023
         "210323": "at_risk",    # plan 2026: ¥92.3 M one-off over two years + ¥2.4 M a year against ¥30 M a year
-        "210381": "on_track",   # plan 2025: ¥4.79 M one-off in one year + ¥1.68 M a year within its ¥8 M budget
+        "210381": "on_track",   # plan 2025: ¥4.04 M one-off in one year + ¥1.68 M a year within its ¥8 M budget
     }
     assert rows["210381"]["first_ready_year"] == 2020 and rows["210381"]["status_now"] == "not_ready"
     assert rows["210304"]["first_ready_year"] == 2020
@@ -132,15 +132,16 @@ def test_ledger_follows_fixes_and_relapses(demo):
 
 def test_the_run_published_the_reports_of_its_seven_years(demo):
     """published_reports wrote a county report per county and year and the city overview of each year;
-    岫岩's 2024 report charts its five falling junior coefficients and projects 2034 (the timetable's
-    year), and the city overview marks it at risk."""
+    岫岩's 2024 report charts its five falling junior coefficients and projects 2039 (the timetable's
+    year: junior R4, the slowest, is 0.7249 in 2024 and falls 0.0194 a year over 2018–2024, so it
+    reaches the cap 0.45 after 14.2 years), and the city overview marks it at risk."""
     _, wh = demo
     folder = wh / "published_reports"
     pages = sorted(p.relative_to(folder).as_posix() for p in folder.glob("*/*/*.html"))
     assert len(pages) == 7 * (9 + 1) and f"2018/{RS}/city-2103.html" in pages
     county = (folder / "2024" / RS / "county-210323.html").read_text(encoding="utf-8")
     assert county.count('data-measure="junior-R') == 5 and 'data-chart="trends"' in county
-    assert 'data-figure="projected_year">2034<' in county
+    assert 'data-figure="projected_year">2039<' in county
     city = (folder / "2024" / RS / "city-2103.html").read_text(encoding="utf-8")
     row = city[city.index('data-county="210323"'):]
     assert 'data-figure="timetable">有风险 at_risk<' in row[:row.index("</tr>")]

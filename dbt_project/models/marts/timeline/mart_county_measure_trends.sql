@@ -188,9 +188,11 @@ fitted as (
         min(h.year) filter (where h.value is not null) as first_year,
         string_agg(h.year || '=' || round(h.value, 6), ';' order by h.year) filter (where h.value is not null)
             as yearly_values,
-        -- rounded: DuckDB's parallel aggregate may differ in the last bits from run to run, and the
-        -- published figure (and the year projected from it) must not
-        round(regr_slope(h.value, h.year), 12) as slope_per_year
+        -- the points in year order: the slope is summed over them in that order (paced), never by a
+        -- parallel aggregate (regr_slope), whose partial sums combine in any order and moved the
+        -- published slope in its last digit between a run of the years and a re-run of one
+        list(cast(h.year as double) order by h.year) filter (where h.value is not null) as xs,
+        list(h.value order by h.year) filter (where h.value is not null) as ys
     from blocking_now as b
     inner join history as h
         on
@@ -203,6 +205,18 @@ fitted as (
     group by all
 ),
 
+-- the least-squares slope, Σ (x − x̄)(y − ȳ) / Σ (x − x̄)², summed in year order; rounded as before
+sloped as (
+    select
+        * exclude (xs, ys),
+        case when len(xs) >= 2 then round(
+            list_sum(list_transform(range(1, len(xs) + 1), lambda i: (xs[i] - list_avg(xs)) * (ys[i] - list_avg(ys))))
+            / list_sum(list_transform(xs, lambda x: (x - list_avg(xs)) * (x - list_avg(xs)))),
+            12
+        ) end as slope_per_year
+    from fitted
+),
+
 -- the year the measure reaches its target at the fitted pace from its current value
 paced as (
     select
@@ -213,7 +227,7 @@ paced as (
                     (value_now - target) / (-slope_per_year) - {{ var('comparison_tolerance') }}
                 ) as integer)
         end as paced_year
-    from fitted
+    from sloped
 )
 
 select
