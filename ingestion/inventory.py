@@ -5,8 +5,9 @@ path or a sync that has not arrived looks like "every feed absent", and evaluati
 a published year with nothing. And a re-run that would lose a feed, or a fifth of the schools or
 pupils, is refused unless the operator says it is meant (`--accept-shrink`).
 
-Two guards take the same decision (`judge_shrink`) on what each can see. Before anything is loaded,
-the landing's files: a feed delivered no more, or a fifth fewer `schools` rows. Before publication,
+The admission decision (`ingestion/admission.py`, `admit_year`) compares, with `shrink_problems`,
+what each step can see. Before anything is loaded, the landing's files: a feed delivered no more, or a
+fifth fewer `schools` rows. Before publication,
 what will be evaluated, county by county: the schools that passed the contract and their pupils (valid
 `enrollment` rows of those schools). Rows that are quarantined, doubled or moved to another county code
 are not evaluated, so they never count as schools or pupils: a county whose evaluated schools or pupils
@@ -165,15 +166,6 @@ def _county_problems(before: YearInventory, after: YearInventory, limit: float) 
             out.append(f"county {county}: pupils evaluated would drop by {1 - now_pupils / pupils:.1%} (more "
                        f"than {limit:.0%}): {pupils:,.0f} published, {now_pupils:,.0f} now")
     return out
-
-
-def judge_shrink(before: YearInventory | None, after: YearInventory, limit: float, accept: bool) -> list[str]:
-    """The one decision both guards take (before the load, before the publication): raises
-    ShrinkRefused naming what would disappear unless `accept`; returns what was accepted."""
-    problems = shrink_problems(before, after, limit)
-    if problems and not accept:
-        raise ShrinkRefused(shrink_message(after.year, problems, before, after))
-    return problems
 
 
 def shrink_message(year: int, problems: list[str], before: YearInventory, after: YearInventory) -> str:

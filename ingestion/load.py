@@ -19,8 +19,8 @@ import pyarrow as pa
 from core.faultpoints import maybe_die
 from core.memory import release_unused_memory
 from core.settings import duckdb_memory_limit
+from ingestion.admission import admit_year, feed_load_facts
 from ingestion.contract import FEED_SPECS, FEEDS
-from ingestion.inventory import EmptyYearError, ShrinkRefused, schools_delivered
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
 from ingestion.validate import (
     COUNTY_FEEDS,
@@ -233,11 +233,12 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
 
 
 def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, feed: str,
-                loaded_at: dt.datetime | None = None, allow_erase: bool = False) -> FeedLoadSummary:
-    """Read, validate and load one feed for one year. Raises FeedFileError for an unusable file,
-    EmptyYearError when the year delivers no schools rows (nothing is loaded, whatever the feed),
-    and ShrinkRefused when an absent feed would erase the year's loaded rows (unless `allow_erase`).
-    Raw rows of a year are only ever replaced by a delivery of that year."""
+                loaded_at: dt.datetime | None = None, accept_shrink: bool = False) -> FeedLoadSummary:
+    """Read, validate and load one feed for one year, once the admission gate admits it
+    (ingestion/admission.py). Raises FeedFileError for an unusable file, EmptyYearError when the year
+    delivers no schools rows (nothing is loaded, whatever the feed), and ShrinkRefused when an absent
+    feed would erase the year's loaded rows (unless the run accepts the shrink). Raw rows of a year are
+    only ever replaced by a delivery of that year."""
     # the working connection's memory is bounded as the validation's is (JUNHENG_INGEST_MEMORY_LIMIT) while
     # the feed loads: a national feed's rows are written through DuckDB's buffer, which spills instead of
     # growing. The setting is the database's, shared by the run's other connections: restored after.
@@ -245,7 +246,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
     before = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     con.execute(f"SET memory_limit = '{limit}'")
     try:
-        return _ingest_feed(con, landing, year, feed, loaded_at, allow_erase)
+        return _ingest_feed(con, landing, year, feed, loaded_at, accept_shrink)
     finally:  # DuckDB's default exactly (RESET), else the value as DuckDB printed it
         con.execute("RESET memory_limit")
         if con.execute("select current_setting('memory_limit')").fetchall()[0][0] != before:
@@ -253,22 +254,17 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, 
 
 
 def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int, feed: str,
-                 loaded_at: dt.datetime | None, allow_erase: bool) -> FeedLoadSummary:
+                 loaded_at: dt.datetime | None, accept_shrink: bool) -> FeedLoadSummary:
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_tables(con)
-    has_schools, why = schools_delivered(landing, year)
-    if not has_schools:
-        raise EmptyYearError(f"{feed} of {year} not loaded: no schools rows in the landing {landing} ({why}); "
-                             f"the year's loaded rows are kept")
+
+    def loaded_rows() -> int:
+        return con.execute(f"select count(*) from {table_name('raw', feed)} where year = ?",  # noqa: S608
+                           [year]).fetchone()[0]
+
+    admit_year(feed_load_facts(landing, year, feed, loaded_rows), accept_shrink=accept_shrink).raise_if_refused()
     release_unused_memory()  # the schools file was parsed to count its rows: its pages back
     path = find_feed_file(landing, year, feed)
-    if path is None and not allow_erase:
-        held = con.execute(f"select count(*) from {table_name('raw', feed)} where year = ?",  # noqa: S608
-                           [year]).fetchone()[0]
-        if held:
-            raise ShrinkRefused(f"feed {feed} is absent from {Path(landing) / str(year)} but {held:,} rows of "
-                                f"{year} are loaded: not erased. Deliver the file, or accept the shrink "
-                                "(--accept-shrink; ops.ingest_schools.config.accept_shrink: true)")
     if path is None:
         others = unrecognised_files(landing, year)
         summary = FeedLoadSummary(feed=feed, year=year, status="absent",

@@ -67,6 +67,17 @@ def confined(landing: Path, candidate: Path) -> Path:
     return resolved
 
 
+def feed_files(landing: Path | str, year: int | str) -> list[Path]:
+    """Every file of the year's folder named for a feed (`<feed>.<extension>`, any case, any extension),
+    sorted: what `find_feed_file` chooses among, and what the landing sensor watches. A format not
+    accepted is among them: its load refuses it, naming the file. [] when the year has no folder."""
+    landing = Path(landing)
+    year_dir = confined(landing, landing / str(year))
+    if not year_dir.is_dir():
+        return []
+    return [p for p in sorted(year_dir.iterdir()) if p.stem.lower() in FEEDS and (p.is_file() or p.is_symlink())]
+
+
 def find_feed_file(landing: Path | str, year: int | str, feed: str) -> Path | None:
     """The one file delivering `feed` for `year`, or None when the feed is absent. Refused: two files
     for one feed, a feed file in a format not accepted, a path resolving outside the landing dir."""
@@ -74,9 +85,7 @@ def find_feed_file(landing: Path | str, year: int | str, feed: str) -> Path | No
         raise ValueError(f"unknown feed {feed!r}")
     landing = Path(landing)
     year_dir = confined(landing, landing / str(year))
-    if not year_dir.is_dir():
-        return None
-    named = [p for p in sorted(year_dir.iterdir()) if p.stem.lower() == feed and (p.is_file() or p.is_symlink())]
+    named = [p for p in feed_files(landing, year) if p.stem.lower() == feed]
     unsupported = [p for p in named if p.suffix.lower().lstrip(".") not in EXTENSIONS]
     if unsupported:  # e.g. schools.xls or schools.txt: refused, never silently treated as an absent feed
         raise FeedFileError(unsupported[0], "unsupported_format",

@@ -9,8 +9,9 @@ definitions only wire them to the instance.
   twice, a file changed back and forth does. Years are discovered from the year folders; a folder
   outside the yearly partitions is reported and skipped.
 - A year with no `schools` rows (no folder, an empty folder, a file with no data rows) is never
-  launched: the schedule and the sensor skip it with the reason (ingestion/inventory.py), and say so
-  when the landing folder itself does not exist.
+  launched: the schedule and the sensor ask the admission gate (ingestion/admission.py) and skip it
+  with the reason, and say so when the landing folder itself does not exist. The landing scan (years,
+  feed files, content hashes) is ingestion/landing.py's.
 - Run-failure sensor: appends the failure to `<warehouse>/run_failures.jsonl` and, when
   JUNHENG_FAILURE_WEBHOOK is set (off by default), POSTs it there as JSON.
 """
@@ -18,7 +19,6 @@ definitions only wire them to the instance.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import urllib.request
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingestion.contract import EXTENSIONS, FEEDS
-from ingestion.inventory import schools_delivered
+from ingestion.admission import launchable_years
+from ingestion.landing import landing_years, scan_landing
 from orchestration.partitions import yearly_partitions
 from orchestration.resources import JunhengConfig
 
@@ -35,69 +35,8 @@ NIGHTLY_CRON = "0 2 * * *"
 NIGHTLY_TZ = "Asia/Shanghai"
 
 
-def landing_years(landing: Path) -> list[int]:
-    """Year folders of the landing directory (4 digits), ascending."""
-    if not Path(landing).is_dir():
-        return []
-    return sorted(int(p.name) for p in Path(landing).iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4)
-
-
-def feed_files(landing: Path, year: int) -> list[Path]:
-    folder = Path(landing) / str(year)
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.stem.lower() in FEEDS and p.suffix.lower().lstrip(".") in EXTENSIONS)
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def scan_landing(landing: Path, previous: dict) -> tuple[dict, dict[int, str]]:
-    """New cursor state {path: [size, mtime_ns, sha256]} and {year: combined hash} of changed years.
-
-    A file whose size and mtime are unchanged is not re-read; one whose content hash is unchanged
-    (touched, copied over with the same bytes) does not count as a change."""
-    state: dict = {}
-    changed: dict[int, str] = {}
-    for year in landing_years(landing):
-        parts = []
-        year_changed = False
-        for path in feed_files(landing, year):
-            st = path.stat()
-            key = str(path)
-            old = previous.get(key)
-            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-                digest = old[2]
-            else:
-                digest = file_hash(path)
-            if not old or old[2] != digest:
-                year_changed = True
-            state[key] = [st.st_size, st.st_mtime_ns, digest]
-            parts.append(f"{path.name}:{digest}")
-        removed = [k for k in previous if k.startswith(str(Path(landing) / str(year)) + os.sep) and k not in state]
-        if (year_changed or removed) and parts:
-            changed[year] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-    return state, changed
-
-
 def nightly_years(landing: Path, how_many: int = 1) -> list[int]:
     return landing_years(landing)[-how_many:] if how_many > 0 else []
-
-
-def deliverable_years(landing: Path, years: list[int]) -> tuple[list[int], list[str]]:
-    """The years that deliver schools rows, and a reason for each one that does not."""
-    keep, skipped = [], []
-    for year in years:
-        ok, why = schools_delivered(landing, year)
-        if ok:
-            keep.append(year)
-        else:
-            skipped.append(f"year {year} skipped: no schools rows ({why})")
-    return keep, skipped
 
 
 def partition_years() -> set[int]:
@@ -152,8 +91,9 @@ def build_automation(year_job) -> tuple[list, list]:
         if not junheng.landing.is_dir():
             return dg.SkipReason(f"the landing folder {junheng.landing} does not exist (JUNHENG_LANDING)")
         valid = partition_years()
-        years, skipped = deliverable_years(junheng.landing, [y for y in nightly_years(junheng.landing, how_many)
-                                                             if y in valid])
+        years, refused = launchable_years(junheng.landing, [y for y in nightly_years(junheng.landing, how_many)
+                                                            if y in valid])
+        skipped = [f"{reason}; skipped" for reason in refused]
         if not years:
             return dg.SkipReason("; ".join(skipped) if skipped else f"no year folder in {junheng.landing}")
         for reason in skipped:
@@ -171,17 +111,12 @@ def build_automation(year_job) -> tuple[list, list]:
         previous = json.loads(context.cursor) if context.cursor else {}
         state, changed = scan_landing(junheng.landing, previous)
         valid = partition_years()
-        requests, skipped = [], []
-        for year, digest in sorted(changed.items()):
-            if year not in valid:
-                skipped.append(f"year folder {year} is outside the yearly partitions")
-                continue
-            ok, why = schools_delivered(junheng.landing, year)
-            if not ok:
-                skipped.append(f"year {year} has no schools rows ({why})")
-                continue
-            requests.append(dg.RunRequest(run_key=f"landing-{year}-{digest}", partition_key=str(year),
-                                          tags={"junheng/trigger": "landing"}))
+        outside = [f"year folder {year} is outside the yearly partitions" for year in sorted(changed)
+                   if year not in valid]
+        years, refused = launchable_years(junheng.landing, [year for year in sorted(changed) if year in valid])
+        skipped = outside + refused
+        requests = [dg.RunRequest(run_key=f"landing-{year}-{changed[year]}", partition_key=str(year),
+                                  tags={"junheng/trigger": "landing"}) for year in years]
         for reason in skipped:
             context.log.warning(f"{reason}; skipped")
         context.update_cursor(json.dumps(state, sort_keys=True))

@@ -1,14 +1,15 @@
-"""Resources: where the landing directory and the warehouse are, and connections to the warehouse."""
+"""Resources: where the landing directory and the warehouse are, and connections to the warehouse;
+and the run's admission config (the one switch of the admission gate, ingestion/admission.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from core.settings import PUBLISHED_DB, WORKING_DB
 
@@ -59,3 +60,34 @@ class JunhengConfig(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+# The run's admission config is the schools step's (ops.ingest_schools.config): that step, which every other
+# feed waits for, asks the gate first; the key is the one operators have saved in launchpad configs.
+ADMISSION_STEP = "ingest_schools"
+
+
+class AdmissionConfig(dg.Config):
+    """The admission gate's one switch, typed; the schools step takes it as its config."""
+
+    accept_shrink: bool = Field(
+        default=False, description="Publish a year even though it holds less than its publication: a feed "
+                                   "gone, a schools file or a county's evaluated schools or pupils down by more "
+                                   "than JUNHENG_MAX_SHRINK, a county no longer evaluated")
+
+
+class FeedStepConfig(dg.PermissiveConfig):
+    """The other feed steps' config: no setting of their own. Permissive, so that a launchpad config saved
+    when every feed step showed accept_shrink stays valid; the run's switch is the schools step's."""
+
+
+def run_admission(run_config: Mapping | None) -> AdmissionConfig:
+    """The run's admission config, for the steps after the schools step (the other feeds, publish):
+    its config section parsed by the same typed class; the defaults when the run does not hold it."""
+    section = ((run_config or {}).get("ops") or {}).get(ADMISSION_STEP) or {}
+    return AdmissionConfig(**(section.get("config") or {}))
+
+
+def admission_run_config(config: AdmissionConfig) -> dict:
+    """The run config's `ops` entry that sets `config` (for runs launched in Python, e.g. the CLI)."""
+    return {ADMISSION_STEP: {"config": config.model_dump()}}

@@ -43,9 +43,9 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     warnings.filterwarnings("ignore")
     import dagster as dg
 
-    from orchestration.assets.ingestion import INVENTORY_OP
     from orchestration.definitions import YEAR_JOB, build_definitions
     from orchestration.partitions import yearly_partitions
+    from orchestration.resources import AdmissionConfig, admission_run_config
 
     keys = yearly_partitions.get_partition_keys()
     for y in {year, since or year}:
@@ -74,7 +74,7 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
             run_config["ops"] = {n: {"config": {"full_refresh": True}}
                                  for n in ("dbt_indicators", "dbt_marts", "county_coefficients")}
         if accept_shrink:
-            run_config["ops"][INVENTORY_OP] = {"config": {"accept_shrink": True}}
+            run_config["ops"].update(admission_run_config(AdmissionConfig(accept_shrink=True)))
         started = time.monotonic()
         log_dir = settings.warehouse / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)

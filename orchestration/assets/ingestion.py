@@ -1,48 +1,29 @@
 """One asset per feed: read the year's file, enforce the contract, load raw_<feed> and
 quarantine_<feed>, and run the feed's Great Expectations suite as a blocking check. The schools step,
-which every other feed waits for, first counts what the year delivers and refuses a year with no
-schools rows, or one that would publish less than is published (unless the run accepts the shrink)."""
+which every other feed waits for, first asks the admission gate (ingestion/admission.py) for every year
+of the run: a year with no schools rows, or one that would publish less than is published (unless the
+run accepts the shrink), is refused before anything is loaded."""
 
 import dagster as dg
-from pydantic import Field
 
 from ingestion.contract import FEED_SPECS, FEEDS
 from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
-from orchestration.resources import JunhengConfig
-
-# The landing gate runs in the schools step, which every other feed waits for: its op config is where
-# a run accepts a shrink (ops.ingest_schools.config.accept_shrink: true).
-INVENTORY_OP = "ingest_schools"
-
-
-class InventoryConfig(dg.Config):
-    accept_shrink: bool = Field(
-        default=False, description="Publish a year even though it holds less than its publication: a feed "
-                                   "gone, a schools file or a county's evaluated schools or pupils down by more "
-                                   "than JUNHENG_MAX_SHRINK, a county no longer evaluated")
+from orchestration.resources import (
+    ADMISSION_STEP,
+    AdmissionConfig,
+    FeedStepConfig,
+    JunhengConfig,
+    run_admission,
+)
 
 
-def run_accepts_shrink(run_config: dict) -> bool:
-    """Whether the run was launched with ops.ingest_schools.config.accept_shrink: true."""
-    op = (run_config or {}).get("ops", {}).get(INVENTORY_OP, {})
-    return bool((op.get("config") or {}).get("accept_shrink", False))
-
-
-def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, junheng: JunhengConfig,
-                  years: list[int]) -> dict:
-    """Before any feed of `years` is loaded: refuse a year with no schools rows, or one whose files would
-    publish less than is published (a feed gone, the schools file down by more than JUNHENG_MAX_SHRINK of
-    its rows) unless the run accepts the shrink. What will be evaluated (per county: schools and pupils
-    that pass the contract) is compared at publication, by the publish step's guard. Raises dg.Failure naming the landing, the year and what is published;
-    returns what was delivered and what shrink was accepted, for the step's metadata."""
-    from ingestion.inventory import (
-        ShrinkRefused,
-        empty_year_message,
-        judge_shrink,
-        max_shrink,
-        schools_delivered,
-    )
-    from ingestion.inventory import landing_inventory as count_landing
+def check_landing(context: dg.AssetExecutionContext, junheng: JunhengConfig, years: list[int],
+                  accept_shrink: bool) -> dict:
+    """Ask the admission gate for each of `years` before any feed is loaded; a refusal (or a file that
+    cannot be read at all) raises dg.Failure with the gate's message. Returns what was delivered and
+    what shrink was accepted, for the step's metadata."""
+    from ingestion.admission import admit_year, landing_facts
+    from ingestion.inventory import max_shrink
     from ingestion.readers import FeedFileError
     from publication.publish import published_inventory
 
@@ -50,22 +31,18 @@ def check_landing(context: dg.AssetExecutionContext, config: InventoryConfig, ju
     limit = max_shrink()
     found, accepted = [], []
     for year in years:
-        ok, why = schools_delivered(junheng.landing, year)
-        if not ok:
-            raise dg.Failure(description=empty_year_message(junheng.landing, year, why, published.get(year)),
-                             metadata={"landing": str(junheng.landing), "year": year, "reason": why})
         try:
-            now = count_landing(junheng.landing, year)
+            admission = admit_year(landing_facts(junheng.landing, year, published.get(year)),
+                                   accept_shrink=accept_shrink, limit=limit)
         except FeedFileError as e:
             raise dg.Failure(description=str(e), metadata={"file": e.file, "rule": e.rule}) from e
-        try:
-            problems = judge_shrink(published.get(year), now, limit, config.accept_shrink)
-        except ShrinkRefused as e:
-            raise dg.Failure(description=str(e), metadata={"year": year}) from e
-        if problems:
-            context.log.warning(f"shrink accepted by run {context.run_id} for {year}: " + "; ".join(problems))
-            accepted += problems
-        found.append(f"{year}: {now.describe()}")
+        if not admission.admitted:
+            raise dg.Failure(description=admission.message,
+                             metadata={"landing": str(junheng.landing), "year": year, "rule": admission.rule})
+        if admission.accepted:
+            context.log.warning(f"shrink accepted by run {context.run_id} for {year}: " + "; ".join(admission.accepted))
+            accepted += admission.accepted
+        found.append(f"{year}: {admission.now.describe()}")
     return {"landing_delivered": "\n".join(found), "shrink_accepted": " | ".join(accepted) or "none"}
 
 
@@ -75,21 +52,9 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
     deps = [] if feed == "schools" else [dg.AssetKey("raw_schools")]
     spec = FEED_SPECS[feed]
     check_name = f"gx_feed_{feed}"
+    step = f"ingest_{feed}"
 
-    @dg.multi_asset(
-        name=f"ingest_{feed}",
-        specs=[
-            dg.AssetSpec(raw_key, deps=deps, group_name="ingestion", kinds={"duckdb"},
-                         description=f"Every delivered row of the {feed} feed ({spec.zh}), typed, with lineage."),
-            dg.AssetSpec(quarantine_key, deps=deps, group_name="ingestion", kinds={"duckdb"},
-                         description=f"Rows of the {feed} feed that broke a contract rule, with the rule."),
-        ],
-        check_specs=[dg.AssetCheckSpec(check_name, asset=raw_key, blocking=True,
-                                       description=f"Great Expectations suite feed_{feed} on the valid rows")],
-        partitions_def=yearly_partitions,
-        backfill_policy=single_run,
-    )
-    def _ingest(context: dg.AssetExecutionContext, config: InventoryConfig, junheng: JunhengConfig):
+    def ingest(context: dg.AssetExecutionContext, junheng: JunhengConfig, accept_shrink: bool):
         # the parsing stack (pandas, the suite runner) loads when a step runs, not when the code location loads
         from expectations.sql_runner import validate_table
         from ingestion.inventory import EmptyYearError, ShrinkRefused
@@ -101,13 +66,12 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
         # (orchestration/checks.py: no copy to pandas; a national feed has up to ≈ 700k rows)
         valid = (f"(select * exclude (_delivered) from {table_name('raw', feed)} "  # noqa: S608
                  "where list_contains(?, year) and not _quarantined)")
-        gate = check_landing(context, config, junheng, years) if feed == "schools" else {}
+        gate = check_landing(context, junheng, years, accept_shrink) if step == ADMISSION_STEP else {}
         summaries = []
-        allow_erase = run_accepts_shrink(context.run.run_config)
         with junheng.connect() as con:
             for year in years:
-                try:
-                    summaries.append(ingest_feed(con, junheng.landing, year, feed, allow_erase=allow_erase))
+                try:  # each load asks the gate too (a feed selected without the schools step)
+                    summaries.append(ingest_feed(con, junheng.landing, year, feed, accept_shrink=accept_shrink))
                 except (EmptyYearError, ShrinkRefused) as e:
                     raise dg.Failure(description=str(e), metadata={"landing": str(junheng.landing),
                                                                    "year": year}) from e
@@ -145,7 +109,27 @@ def build_feed_asset(feed: str) -> dg.AssetsDefinition:
             metadata={"expectations": result.evaluated, "rows": result.rows},
         )
 
-    return _ingest
+    # the schools step takes the run's admission config typed; the other feeds read the same section
+    if step == ADMISSION_STEP:
+        def compute(context: dg.AssetExecutionContext, config: AdmissionConfig, junheng: JunhengConfig):
+            yield from ingest(context, junheng, config.accept_shrink)
+    else:
+        def compute(context: dg.AssetExecutionContext, config: FeedStepConfig, junheng: JunhengConfig):
+            yield from ingest(context, junheng, run_admission(context.run.run_config).accept_shrink)
+
+    return dg.multi_asset(
+        name=step,
+        specs=[
+            dg.AssetSpec(raw_key, deps=deps, group_name="ingestion", kinds={"duckdb"},
+                         description=f"Every delivered row of the {feed} feed ({spec.zh}), typed, with lineage."),
+            dg.AssetSpec(quarantine_key, deps=deps, group_name="ingestion", kinds={"duckdb"},
+                         description=f"Rows of the {feed} feed that broke a contract rule, with the rule."),
+        ],
+        check_specs=[dg.AssetCheckSpec(check_name, asset=raw_key, blocking=True,
+                                       description=f"Great Expectations suite feed_{feed} on the valid rows")],
+        partitions_def=yearly_partitions,
+        backfill_policy=single_run,
+    )(compute)
 
 
 feed_assets = [build_feed_asset(feed) for feed in FEEDS]

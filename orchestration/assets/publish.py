@@ -4,9 +4,8 @@ otherwise), verifies that no check of this run failed, then replaces published.d
 import dagster as dg
 
 from core.settings import DEFAULT_RULESET
-from orchestration.assets.ingestion import run_accepts_shrink
 from orchestration.partitions import partition_years, per_year, single_run, yearly_partitions
-from orchestration.resources import JunhengConfig
+from orchestration.resources import JunhengConfig, run_admission
 from publication.publish import (
     PUBLISHED_TABLES,
     current_publication,
@@ -30,24 +29,24 @@ def run_check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[tuple[
 
 
 def guard_against_shrink(context: dg.AssetExecutionContext, junheng: JunhengConfig, years: list[int]) -> str | None:
-    """The last guard, whatever was selected: a year the working warehouse holds no schools for is never
-    published, and one that holds less than its publication only with accept_shrink. Returns what was
-    accepted (for the publication log), or None."""
-    from ingestion.inventory import ShrinkRefused, YearInventory, judge_shrink, max_shrink
+    """The last guard, whatever was selected: the admission gate asked on what the working warehouse will
+    publish (a year it holds no schools for is never published; one that holds less than its
+    publication only when the run accepts the shrink). Returns what was accepted (for the publication
+    log), or None."""
+    from ingestion.admission import admit_year, publication_facts
+    from ingestion.inventory import max_shrink
 
     with junheng.connect() as con:
         now = working_inventory(con, years)
     before = published_inventory(junheng.published_db, years)
+    accept_shrink, limit = run_admission(context.run.run_config).accept_shrink, max_shrink()
     accepted = []
     for year in years:
-        held = now.get(year, YearInventory(year=year, where="the working warehouse"))
-        if held.schools == 0:
-            raise dg.Failure(description=f"year {year} not published: the working warehouse holds no schools rows "
-                                         f"for it (landing {junheng.landing}); the publication is kept as it is")
-        try:
-            accepted += judge_shrink(before.get(year), held, max_shrink(), run_accepts_shrink(context.run.run_config))
-        except ShrinkRefused as e:
-            raise dg.Failure(description=str(e)) from e
+        admission = admit_year(publication_facts(junheng.landing, year, now.get(year), before.get(year)),
+                               accept_shrink=accept_shrink, limit=limit)
+        if not admission.admitted:
+            raise dg.Failure(description=admission.message, metadata={"year": year, "rule": admission.rule})
+        accepted += admission.accepted
     return f"run {context.run_id}: " + "; ".join(accepted) if accepted else None
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion.landing import scan_landing
 from orchestration.automation import (
     failure_record,
     nightly_years,
     post_webhook,
     record_failure,
-    scan_landing,
 )
 from orchestration.resources import JunhengConfig
 
@@ -49,6 +49,18 @@ def test_new_feed_file_in_a_year_is_a_change(tmp_path):
     (landing / "2023" / "teachers.csv").write_text("school_id\n1\n", encoding="utf-8")
     _, changed = scan_landing(landing, state)
     assert list(changed) == [2023]
+
+
+def test_the_scan_watches_every_file_the_loads_would_read_even_one_they_refuse(tmp_path):
+    # schools delivered as .xls: the schools step refuses it, naming the file, so the year must launch
+    from ingestion.admission import launchable_years
+
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "Schools.XLS").write_bytes(b"an old Excel file")
+    (tmp_path / "2024" / "school.csv").write_text("school_id\n1\n", encoding="utf-8")  # names no feed
+    state, changed = scan_landing(tmp_path, {})
+    assert list(changed) == [2024] and list(state) == [str(tmp_path / "2024" / "Schools.XLS")]
+    assert launchable_years(tmp_path, [2024]) == ([2024], [])
 
 
 def test_nightly_takes_the_latest_years(tmp_path):

@@ -114,14 +114,14 @@ def test_the_load_never_replaces_a_year_with_nothing(tmp_path):
         assert all(before.values())
         for feed in ("schools", "enrollment", "facilities"):  # every feed refuses, not only schools
             with pytest.raises(EmptyYearError, match=f"{feed} of 2024 not loaded: no schools rows"):
-                ingest_feed(con, empty, 2024, feed, allow_erase=True)
+                ingest_feed(con, empty, 2024, feed, accept_shrink=True)
         assert _raw_counts(con) == before
         # an absent feed would erase the year's loaded rows: refused unless the run accepts it
         (landing / "2024" / "facilities.csv").unlink()
         with pytest.raises(ShrinkRefused, match="facilities is absent"):
             ingest_feed(con, landing, 2024, "facilities")
         assert _raw_counts(con) == before
-        summary = ingest_feed(con, landing, 2024, "facilities", allow_erase=True)
+        summary = ingest_feed(con, landing, 2024, "facilities", accept_shrink=True)
         assert summary.status == "absent" and _raw_counts(con)["facilities"] == 0
     finally:
         con.close()
