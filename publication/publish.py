@@ -105,6 +105,37 @@ def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
                      for c, t in cols) or "*"
 
 
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def describe_tables(con: duckdb.DuckDBPyConnection) -> int:
+    """COMMENT ON every published table and column, from the data dictionary's one source (the marts'
+    YAML, and publication.data_dictionary for the publication's own tables), so a BI tool (Superset,
+    Metabase, DBeaver, SQLAlchemy's inspector) shows what a column means. Returns the comments written."""
+    from publication.catalog import published_tables
+    from publication.data_dictionary import COUNTY_INVENTORY, FEED_INVENTORY, PUBLICATION_LOG
+
+    docs = {t.name: (t.description, dict(t.columns)) for t in published_tables()}
+    for table, doc in ((LOG_TABLE, PUBLICATION_LOG), (INVENTORY_TABLE, FEED_INVENTORY),
+                       (COUNTY_INVENTORY_TABLE, COUNTY_INVENTORY)):
+        docs[table] = (doc["description"], doc["columns"])
+    written = 0
+    for table, (description, columns) in docs.items():
+        present = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                             "where table_catalog = current_database() and table_schema = 'main' "
+                                             "and table_name = ?", [table]).fetchall()}
+        if not present:
+            continue
+        con.execute(f"comment on table main.{table} is {_sql_text(' '.join(description.split()))}")
+        written += 1
+        for column, text in columns.items():
+            if column in present and text:
+                con.execute(f'comment on column main.{table}."{column}" is {_sql_text(" ".join(text.split()))}')
+                written += 1
+    return written
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -288,6 +319,7 @@ def publish(working_db: Path, published_db: Path, years: Sequence[int], run_id: 
             [published_at, run_id, ",".join(map(str, years)), json.dumps(counts, sort_keys=True),
              sum(counts.values()), len(checks), "; ".join(checks), accepted_shrink],
         )
+        describe_tables(con)
         for table in (*PUBLISHED_TABLES, LOG_TABLE, INVENTORY_TABLE, COUNTY_INVENTORY_TABLE):
             con.execute(f"copy main.{table} to {_quote_path(staging / 'parquet' / f'{table}.parquet')} "
                         "(format parquet)")

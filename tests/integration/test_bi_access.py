@@ -75,3 +75,42 @@ def test_every_published_table_reflects_through_sqlalchemy_with_bigint_counts(wo
                       ("fct_school_unit_indicators", "students"), ("mart_school_shortfalls", "students")):
         field = pq.read_schema(wh / "published_parquet" / f"{name}.parquet").field(col)
         assert str(field.type) == "int64", (name, col, field.type)
+
+
+def test_a_bi_tool_reads_what_each_table_and_column_means(worked_example_published):
+    """Superset, Metabase and DBeaver show a column's comment: every published table and column carries
+    the data dictionary's words (docs/data-dictionary.md, read here from the file people read), through
+    SQLAlchemy's reflection as those tools use it."""
+    import re
+
+    import sqlalchemy as sa
+
+    from core.settings import REPO_ROOT
+
+    _, wh = worked_example_published
+    # the data dictionary as published for people: "## `table`", its description, then "| `col` | words |"
+    words: dict[str, dict[str, str]] = {}
+    table = None
+    for line in (REPO_ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8").splitlines():
+        head = re.match(r"^##+ `?([a-z_]+)`?\s*$", line)
+        if head:
+            table = head.group(1)
+            words[table] = {}
+            continue
+        row = re.match(r"^\| `([a-z_0-9]+)` \| (.+) \|$", line)
+        if table and row:
+            words[table][row.group(1)] = row.group(2)
+    engine = sa.create_engine(f"duckdb:///{wh / 'published.duckdb'}", connect_args={"read_only": True},
+                              poolclass=sa.pool.NullPool)
+    inspector = sa.inspect(engine)
+    checked = 0
+    for name in inspector.get_table_names():
+        assert (inspector.get_table_comment(name)["text"] or "").strip(), f"{name} has no comment"
+        for col in inspector.get_columns(name):
+            assert col.get("comment"), f"{name}.{col['name']} has no comment"
+            if name in words and col["name"] in words[name]:
+                # the dictionary's words (its markdown escapes aside) are the comment's
+                assert col["comment"].split(" · ")[-1] in words[name][col["name"]], (name, col["name"])
+                checked += 1
+    engine.dispose()
+    assert checked > 300
