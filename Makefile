@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - generate the Anshan demo feeds and run every stage (prints the readiness table)"
 	@echo "make test   - lint + the whole test suite"
-	@echo "make ui     - Dagster UI on http://127.0.0.1:3000 (DAGSTER_HOME=warehouse/dagster_home)"
+	@echo "make ui     - Dagster UI on http://127.0.0.1:$(PORT) (PORT=N for another port; DAGSTER_HOME=$(UI_HOME), warehouse $(UI_WAREHOUSE))"
 	@echo "make bench  - national-scale benchmark figures"
 
 $(STAMP): pyproject.toml
@@ -69,13 +69,14 @@ bench: $(MANIFEST)
 UI_WAREHOUSE = $(or $(JUNHENG_WAREHOUSE),$(CURDIR)/warehouse/demo)
 UI_LANDING   = $(or $(JUNHENG_LANDING),$(UI_WAREHOUSE)/landing)
 UI_HOME      = $(or $(DAGSTER_HOME),$(UI_WAREHOUSE)/dagster_home)
+PORT        ?= 3000
 ui: $(MANIFEST)
 	mkdir -p $(UI_HOME)
 	test -f $(UI_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(UI_HOME)/dagster.yaml
 	@test -d $(UI_LANDING) || echo "WARNING: the landing folder $(UI_LANDING) does not exist (run make demo, or set JUNHENG_LANDING); runs launched from the UI will fail and the landing sensor will skip"
-	@echo "Dagster UI: warehouse $(UI_WAREHOUSE), landing $(UI_LANDING), DAGSTER_HOME $(UI_HOME)"
+	@echo "Dagster UI on http://127.0.0.1:$(PORT): warehouse $(UI_WAREHOUSE), landing $(UI_LANDING), DAGSTER_HOME $(UI_HOME)"
 	DAGSTER_HOME=$(UI_HOME) JUNHENG_WAREHOUSE=$(UI_WAREHOUSE) JUNHENG_LANDING=$(UI_LANDING) \
-		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+		$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs warehouse .pytest_cache
