@@ -42,6 +42,7 @@ def _run_range(settings, first: int, last: int) -> tuple[bool, str, list[str]]:
     import dagster as dg
 
     from orchestration.definitions import YEAR_JOB, build_definitions
+    from orchestration.partitions import range_tags
 
     settings.warehouse.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse)))
@@ -51,10 +52,8 @@ def _run_range(settings, first: int, last: int) -> tuple[bool, str, list[str]]:
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / f"range-{first}-{last}.log", "w", encoding="utf-8") as log, \
             contextlib.redirect_stdout(log):
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config,
-            tags={"dagster/asset_partition_range_start": str(first),
-                  "dagster/asset_partition_range_end": str(last)})
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                        tags=range_tags(first, last))
     problems = [f"step {e.step_key} failed" for e in result.all_events if e.is_step_failure]
     instance.dispose()
     return result.success, result.run_id, problems

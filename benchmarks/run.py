@@ -52,17 +52,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from core.settings import DBT_PROJECT_DIR, OFFLINE_ENV, PUBLISHED_DB, REPO_ROOT, WORKING_DB
+from ingestion.contract import CORE_FEEDS
+
 CACHE = REPO_ROOT / "bench_cache"
 LOWER_BOUND_SQL = Path(__file__).resolve().parent / "lower_bound.sql"
-SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
-FEED_NAMES = ("schools", "enrollment", "teachers", "facilities", "finance", "county_finance", "county_submission")
-OFFLINE_ENV = {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "GX_ANALYTICS_ENABLED": "False",
-}
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 NATIONAL_COUNTIES = 2850
 QUICK_COUNTIES = 300
 GB = 1024**3
@@ -193,7 +188,7 @@ def ensure_feeds(seed: int, counties: int, years: list[int]) -> tuple[Path, dict
         year_dir = landing / str(year)
         marker = year_dir / ".bench-complete"
         complete = (marker.exists() and marker.read_text().strip() == fingerprint
-                    and all((year_dir / f"{f}.csv").exists() for f in FEED_NAMES))
+                    and all((year_dir / f"{f}.csv").exists() for f in CORE_FEEDS))
         if complete:
             took[year] = None
             continue
@@ -417,7 +412,7 @@ def print_run(record: dict, title: str) -> None:
 def load_units(warehouse: Path, year: int):
     import duckdb
 
-    con = duckdb.connect(str(warehouse / "junheng.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse / WORKING_DB), read_only=True)
     try:
         t = time.perf_counter()
         units = con.execute(
@@ -467,8 +462,8 @@ def lower_bound(landing: Path, year: int, warehouse: Path, runs: int) -> dict:
     con.execute("set variable year = ?", [year])
     times, lb = timed_runs(lambda: con.execute(sql).df(), runs)
     con.close()
-    published = warehouse / "published.duckdb"
-    source = published if published.exists() else warehouse / "junheng.duckdb"
+    published = warehouse / PUBLISHED_DB
+    source = published if published.exists() else warehouse / WORKING_DB
     pub_con = duckdb.connect(str(source), read_only=True)
     try:
         pub = pub_con.execute(
@@ -708,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     results["e2e_median"], results["stage_medians"] = e2e_median, stage_medians
     last = Path(e2e[-1]["warehouse"])
     pipeline_ok = all(r.get("success") for r in e2e)
-    have_warehouse = (last / "junheng.duckdb").exists()
+    have_warehouse = (last / WORKING_DB).exists()
 
     # 3. kernels
     say(f"\n3. Coefficient kernel, {runs} runs each")

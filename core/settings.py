@@ -38,6 +38,23 @@ def dbt_var(name: str):
     import yaml
 
     return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
+
+
+@dataclass(frozen=True)
+class SchoolRule:
+    """The school rule (学校达标): at least `min_passing` indicators reach their threshold and every
+    other reaches `floor_ratio` of it."""
+
+    min_passing: int
+    floor_ratio: float
+
+
+def school_rule() -> SchoolRule:
+    """The school rule's parameters, the dbt vars school_rule_min_passing (6) and school_rule_floor_ratio
+    (0.85): what dbt judges with, the planner plans with and the reports print."""
+    return SchoolRule(int(dbt_var("school_rule_min_passing")), float(dbt_var("school_rule_floor_ratio")))
+
+
 def duckdb_memory_limit(env_name: str, default: str, env: dict[str, str] | None = None) -> str:
     """A DuckDB memory_limit from the setting `env_name` ('1GB', '512MB'; `default` when unset); a value
     that is no size is refused, naming the setting, before anything is written."""
@@ -53,6 +70,16 @@ def duckdb_memory_limit(env_name: str, default: str, env: dict[str, str] | None 
 LEVELS = ("primary", "junior")
 WORKING_DB = "junheng.duckdb"
 PUBLISHED_DB = "published.duckdb"
+
+# Offline: no telemetry, analytics or version checks from dbt, Dagster or Great Expectations. The CLI sets
+# them for itself and the dbt it starts (orchestration/environment.py), as do the tests and the benchmark;
+# the Makefile and .env.example repeat them for the shells that start Dagster's UI and daemon.
+OFFLINE_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+}
 
 
 @dataclass(frozen=True)
@@ -70,10 +97,13 @@ class Settings:
         return self.warehouse / PUBLISHED_DB
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: dict[str, str] | None = None, *, landing: str | Path | None = None,
+                 warehouse: str | Path | None = None, ruleset: str | None = None) -> Settings:
+        """The settings of the environment; a value given here (a CLI option) wins over its variable.
+        Paths leave here absolute, in the one form every later step passes on (a directory)."""
         env = dict(os.environ if env is None else env)
         return cls(
-            landing=Path(env.get("JUNHENG_LANDING", REPO_ROOT / "landing")).resolve(),
-            warehouse=Path(env.get("JUNHENG_WAREHOUSE", REPO_ROOT / "warehouse")).resolve(),
-            ruleset=env.get("JUNHENG_RULESET", DEFAULT_RULESET),
+            landing=Path(landing or env.get("JUNHENG_LANDING", REPO_ROOT / "landing")).resolve(),
+            warehouse=Path(warehouse or env.get("JUNHENG_WAREHOUSE", REPO_ROOT / "warehouse")).resolve(),
+            ruleset=ruleset or env.get("JUNHENG_RULESET", DEFAULT_RULESET),
         )

@@ -2,8 +2,10 @@
 must add, school by school, to pass the school rule and the difference-coefficient cap of a rule set.
 
 Method, for every year × rule set × county × level at once (no Python loop per group):
-1. floors of the school rule — each unit leaves between 85 % and 100 % of its threshold the
-   indicator(s) whose waiver saves the most (cost to the threshold − cost to 85 % of it);
+1. floors of the school rule — each unit leaves between its floor (floor_ratio of the threshold) and
+   100 % of its threshold the indicator(s) whose waiver saves the most (cost to the threshold − cost to
+   the floor); min_passing and floor_ratio are the method's (core.settings.school_rule: the dbt vars,
+   6 and 85 %) unless a caller gives others;
 2. water-filling to the cap (per-indicator rule sets: x' = max(x⁰, L), the least L with CV ≤ cap,
    exact), or spending at equal marginal cost across indicators (comprehensive rule sets: the mean
    CV reaches the cap; never dearer than every indicator at its cap);
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.settings import school_rule
 from equity.coefficients import comprehensive_cv, county_coefficients, first_rows, group_codes, grouped_cv
 from equity.planner_math import comprehensive_targets, cv_by_group, water_levels
 
@@ -103,6 +106,15 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
     return pd.factorize(combined)[0].astype(np.int64)
 
 
+def _rule(min_passing: int | None, floor_ratio: float | None) -> tuple[int, float]:
+    """The school rule's parameters: those given, else the method's (core.settings.school_rule)."""
+    if min_passing is None or floor_ratio is None:
+        rule = school_rule()
+        min_passing = rule.min_passing if min_passing is None else min_passing
+        floor_ratio = rule.floor_ratio if floor_ratio is None else floor_ratio
+    return min_passing, floor_ratio
+
+
 def school_rule_failures(h: np.ndarray, school: np.ndarray, values: np.ndarray, threshold: np.ndarray,
                          has_rule_row: np.ndarray, n_h: int, *, min_passing: int, floor_ratio: float,
                          tol: float) -> np.ndarray:
@@ -131,13 +143,14 @@ def school_rule_failures(h: np.ndarray, school: np.ndarray, values: np.ndarray, 
     return np.bincount(unit_h, weights=fails, minlength=n_h).astype(np.int64)
 
 
-def verify(units: pd.DataFrame, planned_values, groups: pd.DataFrame, *, min_passing: int = 6,
-           floor_ratio: float = 0.85, tol: float = 1e-9, keys: list[str] | None = None) -> pd.DataFrame:
+def verify(units: pd.DataFrame, planned_values, groups: pd.DataFrame, *, min_passing: int | None = None,
+           floor_ratio: float | None = None, tol: float = 1e-9, keys: list[str] | None = None) -> pd.DataFrame:
     """Per group: does the county level pass the resource dimension with `planned_values` (aligned
     with the rows of `units`)? The school rule as the SQL verdict, the coefficients by the published
     kernel (equity.coefficients). Columns: keys, units_failing_school_rule, school_rule_passes,
     coefficient_passes, plan_passes (NA when a value is unknown), reason."""
     keys = list(keys or GROUP_KEYS)
+    min_passing, floor_ratio = _rule(min_passing, floor_ratio)
     return _verify(units.reset_index(drop=True), np.asarray(planned_values, dtype=float), groups,
                    min_passing=min_passing, floor_ratio=floor_ratio, tol=tol, keys=keys)[0]
 
@@ -206,7 +219,7 @@ def _verify(units, values, groups, *, min_passing, floor_ratio, tol, keys, h=Non
 # The plan
 
 
-def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, floor_ratio: float = 0.85,
+def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int | None = None, floor_ratio: float | None = None,
          tol: float = 1e-9, keys: list[str] | None = None) -> PlanResult:
     """The least-cost plan per group of `keys` (default year × rule set × county × level).
 
@@ -224,11 +237,12 @@ def plan(units: pd.DataFrame, groups: pd.DataFrame, *, min_passing: int = 6, flo
     a shared resource. Every plan is checked by `verify`; a group that still fails after repair
     says so in group_status (plan_passes False, reason_if_fails)."""
     keys = list(keys or GROUP_KEYS)
+    min_passing, floor_ratio = _rule(min_passing, floor_ratio)
     return _Planner(units, groups, keys, min_passing, floor_ratio, tol).run()
 
 
 def cost_curve(units: pd.DataFrame, groups: pd.DataFrame, targets=None, *, steps: int = 5,
-               step: float = 0.05, min_passing: int = 6, floor_ratio: float = 0.85, tol: float = 1e-9,
+               step: float = 0.05, min_passing: int | None = None, floor_ratio: float | None = None, tol: float = 1e-9,
                keys: list[str] | None = None) -> pd.DataFrame:
     """Per group × target: the least cost (floors included) to reach CV ≤ target — per-indicator
     rule sets every indicator, comprehensive ones the mean. `targets` is a sequence of offsets
@@ -236,6 +250,7 @@ def cost_curve(units: pd.DataFrame, groups: pd.DataFrame, targets=None, *, steps
     cap -> list of targets. One plan per target, all of them in one run (`_Session`): the same
     figures as one stacked plan of every target."""
     keys = list(keys or GROUP_KEYS)
+    min_passing, floor_ratio = _rule(min_passing, floor_ratio)
     session = _Session(keys, min_passing, floor_ratio, tol, carry=CURVE_CARRY)
     for piece_units, piece_groups, _ in _curve_pieces(units, groups, keys, targets, steps, step):
         session.add(piece_units, piece_groups)
@@ -277,7 +292,7 @@ def _curve_frame(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                "reason_if_not_planned"]].sort_values([*keys, "target_step"]).reset_index(drop=True)
 
 
-def plan_by_pieces(pieces, groups: pd.DataFrame, *, min_passing: int = 6, floor_ratio: float = 0.85,
+def plan_by_pieces(pieces, groups: pd.DataFrame, *, min_passing: int | None = None, floor_ratio: float | None = None,
                    tol: float = 1e-9, keys: list[str] | None = None, steps: int = 5,
                    step: float = 0.05) -> dict[str, pd.DataFrame]:
     """`plan` and `cost_curve` over the units of `pieces` (an iterable of unit frames, each holding
@@ -286,6 +301,7 @@ def plan_by_pieces(pieces, groups: pd.DataFrame, *, min_passing: int = 6, floor_
     planned on its own rows, and the one loop the groups of a run share (the greedy repair's) runs as
     it would in one run (`_Session`). Returns unit_plan, group_plan, group_status and cost_curve."""
     keys = list(keys or GROUP_KEYS)
+    min_passing, floor_ratio = _rule(min_passing, floor_ratio)
     plans = _Session(keys, min_passing, floor_ratio, tol)
     curves = _Session(keys, min_passing, floor_ratio, tol, carry=CURVE_CARRY)
     for units in pieces:

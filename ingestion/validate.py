@@ -115,7 +115,7 @@ def _nfkc(s: pd.Series) -> pd.Series:
 # that is not a plain number. A national feed delivers plain numbers (`_PLAIN_NUMBER`): they are cast
 # in SQL; the odd spellings (full-width digits, thousands separators, signs, exponents, text) are few
 # and resolved by the reference rules in Python, through a small mapping table joined back.
-# The old row-by-row pandas implementation is ingestion/validate_reference.py; the equivalence test
+# The old row-by-row pandas implementation is tests/validate_reference.py; the equivalence test
 # (tests/unit/test_validate_equivalence.py) holds the two to the same typed frame and violations.
 
 # What str.strip() strips (every character whose isspace() is true; a unit test holds it to that).

@@ -28,7 +28,7 @@ import dagster as dg
 
 from ingestion.admission import launchable_years
 from ingestion.landing import landing_years, scan_landing
-from orchestration.partitions import yearly_partitions
+from orchestration.partitions import all_years, run_years
 from orchestration.resources import JunhengConfig
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -40,7 +40,11 @@ def nightly_years(landing: Path, how_many: int = 1) -> list[int]:
 
 
 def partition_years() -> set[int]:
-    return {int(k) for k in yearly_partitions.get_partition_keys()}
+    return set(all_years())
+
+
+def _years_text(years: list[int]) -> str:
+    return f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years))
 
 
 def failure_record(run_id: str, job: str, tags: dict, message: str, at: dt.datetime) -> dict:
@@ -48,9 +52,7 @@ def failure_record(run_id: str, job: str, tags: dict, message: str, at: dt.datet
         "at": at.isoformat(timespec="seconds"),
         "run_id": run_id,
         "job": job,
-        "years": tags.get("dagster/partition") or "-".join(
-            x for x in (tags.get("dagster/asset_partition_range_start"),
-                        tags.get("dagster/asset_partition_range_end")) if x),
+        "years": _years_text(run_years(tags)),
         "message": message,
     }
 

@@ -18,6 +18,7 @@ both engines (clean and violated rows) and requires the same verdicts, counts an
 
 import dagster as dg
 
+from orchestration.partitions import partition_years
 from orchestration.resources import JunhengConfig
 from publication.catalog import published_tables
 
@@ -25,16 +26,6 @@ from publication.catalog import published_tables
 MART_SUITES = {t.name: (t.suite, list(t.grain)) for t in published_tables()}
 # ... of which the timetable's, rebuilt whole at each run: checked whole
 ACROSS_YEARS = {t.name for t in published_tables() if t.across_years}
-
-
-def run_years(context) -> list[int]:
-    """The years of the run a check belongs to (checks see the run's partition range)."""
-    tags = context.run.tags
-    start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
-    end = tags.get("dagster/asset_partition_range_end") or start
-    if start is None:
-        raise dg.Failure("this check runs inside a partitioned run (one year or a range of years)")
-    return list(range(int(start), int(end) + 1))
 
 
 def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetChecksDefinition:
@@ -51,7 +42,7 @@ def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetC
             relation, params = table, []
         else:
             relation = f"(select * from {table} where list_contains(?, year))"  # noqa: S608
-            params = [run_years(context)]
+            params = [partition_years(context)]
         with junheng.connect() as con:
             result = validate_table(con, suite, relation, key=id_columns, params=params)
         return dg.AssetCheckResult(passed=result.success, description=result.summary(),
@@ -64,7 +55,7 @@ def build_mart_check(table: str, suite: str, id_columns: list[str]) -> dg.AssetC
                 blocking=True,
                 description="Students per county × level × rule set in the mart = raw students minus scope exclusions")
 def students_reconcile_with_raw(context: dg.AssetCheckExecutionContext, junheng: JunhengConfig):
-    years = run_years(context)
+    years = partition_years(context)
     with junheng.connect() as con:
         from expectations.reconciliation import reconcile
 
@@ -86,7 +77,7 @@ def timeline_inputs_match_publication(context: dg.AssetCheckExecutionContext, ju
     from expectations.timeline import diverging_years
     from publication.publish import published_years
 
-    others = sorted(set(published_years(junheng.published_db)) - set(run_years(context)))
+    others = sorted(set(published_years(junheng.published_db)) - set(partition_years(context)))
     with junheng.connect() as con:
         differ = diverging_years(con, junheng.published_db, others)
     return dg.AssetCheckResult(

@@ -87,9 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not landing.is_dir():
         print(f"junheng: landing directory {landing} does not exist", file=sys.stderr)
         return 2
-    env = Settings.from_env()
-    settings = Settings(landing=landing, warehouse=Path(args.warehouse).resolve() if args.warehouse else env.warehouse,
-                        ruleset=args.ruleset)
+    settings = Settings.from_env(landing=landing, warehouse=args.warehouse, ruleset=args.ruleset)
     print(f"Running {args.year}: landing {landing} → warehouse {settings.warehouse}", flush=True)
     outcome = run_year(settings, args.year, full_refresh=args.full_refresh, since=args.since, progress=True,
                        accept_shrink=args.accept_shrink)
@@ -99,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from synthetic import generate_feeds, write_demo_certification, write_demo_plan
 
-    warehouse = Path(args.warehouse).resolve()
+    warehouse = Settings.from_env(warehouse=args.warehouse).warehouse
     # The feeds stay in the warehouse folder: the UI, the sensor and a backfill read the same landing.
     landing = Path(args.keep_landing).resolve() if args.keep_landing else warehouse / "landing"
     # Q1 (3-year junior consolidation) needs the entrants of Y − 2: at least 3 years
@@ -112,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         write_demo_certification(landing, y)  # the evaluation process, likewise (2020, 2021, 2022)
     print(f"Demo: {args.counties} synthetic county units of Anshan (鞍山), years {first}–{args.year} "
           f"(plan table delivered in {', '.join(map(str, plans)) or 'no year'}), feeds in {landing}", flush=True)
-    settings = Settings(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
+    settings = Settings.from_env(landing=landing, warehouse=warehouse, ruleset=args.ruleset)
     outcome = run_year(settings, args.year, since=first, progress=True)
     code = _print_outcome(settings, args.year, args.ruleset, outcome, list_reports=True)
     if code == 0:
@@ -126,8 +124,8 @@ def cmd_publications(args: argparse.Namespace) -> int:
     from core.locking import WarehouseBusy, warehouse_lock
     from publication.publish import list_publications, rollback
 
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else Settings.from_env().warehouse
-    published = warehouse / "published.duckdb"
+    settings = Settings.from_env(warehouse=args.warehouse)
+    warehouse, published = settings.warehouse, settings.published_db
     if args.action == "list":
         versions = list_publications(published)
         if not versions:
@@ -161,8 +159,7 @@ def cmd_publications(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from publication.reports import build_reports
 
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else Settings.from_env().warehouse
-    published = warehouse / "published.duckdb"
+    published = Settings.from_env(warehouse=args.warehouse).published_db
     try:
         written = build_reports(published, Path(args.out).resolve(), args.year, args.ruleset,
                                 county=args.county, city=args.city)

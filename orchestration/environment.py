@@ -8,13 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR, OFFLINE_ENV  # the offline switches' one home is core/settings.py
 
-OFFLINE_ENV = {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-}
 DAGSTER_YAML = """\
 # Written by junheng. No network at run time: telemetry off. One run at a time (DuckDB has one writer).
 telemetry:

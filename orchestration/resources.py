@@ -11,28 +11,37 @@ import dagster as dg
 import duckdb
 from pydantic import Field, PrivateAttr
 
-from core.settings import PUBLISHED_DB, WORKING_DB
+from core.settings import Settings
 
 
 class JunhengConfig(dg.ConfigurableResource):
-    """Paths of one deployment. The working DuckDB has one writer: connections are opened per step
-    and closed before dbt (a separate process) runs."""
+    """Paths of one deployment: the directories of `Settings` (absolute, as Settings made them), as text
+    because Dagster's config is; the file names inside them are Settings'. The working DuckDB has one
+    writer: connections are opened per step and closed before dbt (a separate process) runs."""
 
     landing_dir: str
     warehouse_dir: str
     _run_lock: object = PrivateAttr(default=None)
 
     @property
+    def settings(self) -> Settings:
+        return Settings.from_env(landing=self.landing_dir, warehouse=self.warehouse_dir)
+
+    @property
     def landing(self) -> Path:
-        return Path(self.landing_dir).resolve()
+        return self.settings.landing
+
+    @property
+    def warehouse(self) -> Path:
+        return self.settings.warehouse
 
     @property
     def working_db(self) -> Path:
-        return Path(self.warehouse_dir).resolve() / WORKING_DB
+        return self.settings.working_db
 
     @property
     def published_db(self) -> Path:
-        return Path(self.warehouse_dir).resolve() / PUBLISHED_DB
+        return self.settings.published_db
 
     def hold_run_lock(self) -> None:
         """Take the warehouse lock (core/locking.py) at the run's first use of the warehouse
@@ -42,7 +51,7 @@ class JunhengConfig(dg.ConfigurableResource):
         if self._run_lock is None:
             from core.locking import lock_wait_seconds, warehouse_lock
 
-            cm = warehouse_lock(Path(self.warehouse_dir), wait=lock_wait_seconds(), command="dagster run")
+            cm = warehouse_lock(self.warehouse, wait=lock_wait_seconds(), command="dagster run")
             cm.__enter__()
             self._run_lock = cm
 

@@ -44,13 +44,13 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
     import dagster as dg
 
     from orchestration.definitions import YEAR_JOB, build_definitions
-    from orchestration.partitions import yearly_partitions
+    from orchestration.partitions import all_years, range_tags
     from orchestration.resources import AdmissionConfig, admission_run_config
 
-    keys = yearly_partitions.get_partition_keys()
+    held = all_years()
     for y in {year, since or year}:
-        if str(y) not in keys:
-            raise SystemExit(f"junheng: year {y} is outside the partitions {keys[0]}–{keys[-1]}")
+        if y not in held:
+            raise SystemExit(f"junheng: year {y} is outside the partitions {held[0]}–{held[-1]}")
     if since is not None and since > year:
         raise SystemExit(f"junheng: --since {since} is after --year {year}")
     settings.warehouse.mkdir(parents=True, exist_ok=True)
@@ -87,10 +87,8 @@ def run_year(settings: Settings, year: int, full_refresh: bool = False, quiet: b
                 result = job.execute_in_process(partition_key=str(year), instance=instance, raise_on_error=False,
                                                 run_config=run_config)
             else:  # a partition range runs as one run: the assets' single-run backfill policy
-                result = job.execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=run_config,
-                    tags={"dagster/asset_partition_range_start": str(since),
-                          "dagster/asset_partition_range_end": str(year)})
+                result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                                tags=range_tags(since, year))
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=time.monotonic() - started,
                          log_path=log_path, stage_summary=handler.summary() if handler else "")
     for ev in result.get_asset_check_evaluations():

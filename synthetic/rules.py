@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from core.settings import LEVELS
 from ingestion.contract import CORE_FEEDS as FEEDS
 from ingestion.contract import FEED_SPECS
 
@@ -31,7 +32,6 @@ DBT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_DIR / "seeds"
 
 RESOURCE_INDICATORS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")
-LEVELS = ("primary", "junior")
 
 # canonical column -> Chinese label, per feed, exactly as the contract writes them; the optional columns
 # (`synthetic`, county_submission's `scale`) are not in these maps: `synthetic` keeps its name in every file

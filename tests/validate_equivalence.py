@@ -1,5 +1,5 @@
 """The SQL validation (ingestion.validate) against the pandas reference it replaced
-(ingestion.validate_reference): same typed frame (values and dtypes — text as Arrow strings in the
+(tests.validate_reference): same typed frame (values and dtypes — text as Arrow strings in the
 SQL implementation, Python strings in the reference: compared as text), same violations in the same
 order, same notes, or the same FeedFileError.
 
@@ -15,8 +15,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from ingestion import validate, validate_reference
+from ingestion import validate
 from ingestion.readers import DeliveredFeed, FeedFileError
+from tests import validate_reference
 
 _SQL_VALIDATE_FEED = validate.validate_feed  # before the plugin wraps it
 

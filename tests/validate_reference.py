@@ -3,7 +3,8 @@
 (tests/unit/test_validate_equivalence.py asserts the same typed frame and the same violations, in the
 same order, on every feed the tests deliver, a synthetic year and a file of nasty cells).
 
-Not used by the pipeline. Do not change its behaviour without changing `ingestion.validate` with it.
+A test oracle, kept with the tests: nothing outside tests/ and benchmarks/ imports it
+(tests/unit/test_architecture.py). Do not change its behaviour without changing `ingestion.validate` with it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 {#- The school rule (学校达标), in one place: the verdict model (int_school_unit_verdicts) and the
-    roadmap's check of every plan (tests/plan_passes_the_school_rule.sql) both use it.
+    roadmap's check of every plan (tests/generic/school_rule_holds_under_plan.sql) both use it.
     school_rule_counts: per unit, over rows of (value, threshold, passes): how many indicators, how many
     known, passing, and below the threshold but at var('school_rule_floor_ratio') of it.
     school_rule_verdict: at least var('school_rule_min_passing') pass and every other one reaches the

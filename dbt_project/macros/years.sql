@@ -44,8 +44,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The years the timeline reads (models/marts/timeline/): a list from Dagster
-    (the years published plus the run's own), or 'all' — every year the warehouse holds. -#}
+{#- The years the timeline reads (tag timeline: models/marts/timeline/ and its steps in
+    models/intermediate/timeline/): a list from Dagster (the years published plus the run's own), or
+    'all' — every year the warehouse holds. -#}
 {% macro timeline_filter(column='year') -%}
     {%- set years = years_setting('JUNHENG_DBT_TIMELINE_YEARS', 'timeline_years') -%}
     {%- if years is string and years == 'all' -%}

@@ -4,7 +4,7 @@ measures, computed by `equity/` over every group at once."""
 import dagster as dg
 
 from core.faultpoints import maybe_die
-from core.settings import dbt_var
+from core.settings import dbt_var, school_rule
 from orchestration.assets.dbt import RunConfig
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.resources import JunhengConfig
@@ -90,10 +90,10 @@ def county_roadmap(context: dg.AssetExecutionContext, junheng: JunhengConfig, co
     from equity.warehouse import write_roadmap  # pandas: imported when the step runs
 
     years = partition_years(context)
+    rule = school_rule()  # the parameters the verdict's SQL judges with (the dbt vars)
     with junheng.connect() as con:
         tables = write_roadmap(con, None if config.full_refresh else years,
-                               min_passing=int(dbt_var("school_rule_min_passing")),
-                               floor_ratio=float(dbt_var("school_rule_floor_ratio")))
+                               min_passing=rule.min_passing, floor_ratio=rule.floor_ratio)
     levels = tables["plan_county_levels"]
     planned = levels[levels["planned"].astype(bool)]
     failing = planned[planned["plan_passes"].astype(object) == False]  # noqa: E712

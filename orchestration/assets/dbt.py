@@ -1,5 +1,6 @@
-"""dbt models as Dagster assets, split around the Python coefficient step:
-seeds + staging + intermediate → county_coefficients (Python) → marts."""
+"""dbt models as Dagster assets, split around the Python steps (equity/): seeds and every model
+they do not feed → county_coefficients, county_equity_measures, county_roadmap (Python) → what reads
+their tables (source `equity`), the published marts and the timetable."""
 
 import json
 import os
@@ -30,10 +31,10 @@ class JunhengTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "standards"
-        fqn = dbt_resource_props.get("fqn", [])
-        if fqn[1:3] == ["marts", "timeline"]:
+        if "timeline" in dbt_resource_props.get("tags", []):
             return "timeline"  # the timetable across years: shown apart from the yearly marts
-        return fqn[1] if len(fqn) > 2 else "dbt"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"  # the layer: staging, intermediate, marts
 
 
 translator = JunhengTranslator()
@@ -42,17 +43,27 @@ translator = JunhengTranslator()
 # (tests/integration/test_dbt_unit_tests.py), not in every run — dbt's own advice for production builds.
 RUN_EXCLUDE = "resource_type:unit_test"
 
+# The two runs, by graph and tag rather than by folder (the folders are dbt's layers): the second
+# builds what reads the tables the Python steps write (source `equity` and everything downstream of
+# it), every published model (tag `marts`, the folder models/marts/) and the timetable with its steps
+# (tag `timeline`); the first builds the seeds and every other model — by construction, the two
+# partition the project, and nothing of the first reads a Python step's table.
+MARTS_SELECT = "source:equity+ tag:marts tag:timeline"
+INDICATORS_SELECT = "resource_type:seed resource_type:model"
+INDICATORS_EXCLUDE = f"{MARTS_SELECT} {RUN_EXCLUDE}"
 
-def dbt_env(years: Sequence[int] | None, duckdb_path: Path | str,
+
+def dbt_env(years: Sequence[int] | None, warehouse: Path | str,
             timeline_years: Sequence[int] | None = None) -> dict[str, str]:
     """What one run tells dbt, as environment variables of the dbt child (profiles.yml and
-    macros/years.sql read them): the years it rebuilds ('all' when None), the absolute DuckDB path,
+    macros/years.sql read them): the years it rebuilds ('all' when None), the warehouse directory
+    (JUNHENG_WAREHOUSE, absolute: the setting's own name and form; profiles.yml adds the file name),
     and the years the timetable reads (the years published plus the run's own; 'all' when None).
     Not --vars: a --vars value that changes from run to run makes dbt re-parse the whole project
     at every invocation (≈ 4 s each); these are read at execution only."""
     return {
         "JUNHENG_DBT_YEARS": "all" if years is None else json.dumps(sorted({int(y) for y in years})),
-        "JUNHENG_DBT_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
+        "JUNHENG_WAREHOUSE": str(Path(warehouse).resolve()),
         "JUNHENG_DBT_TIMELINE_YEARS": ("all" if timeline_years is None
                                        else json.dumps(sorted({int(y) for y in timeline_years}))),
     }
@@ -90,7 +101,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: Junh
     With `timeline`, the timetable's tables are rebuilt over the years published plus the run's."""
     years = partition_years(context)
     timeline_years = sorted(set(published_years(junheng.published_db)) | set(years)) if timeline else None
-    with dbt_environment(dbt_env(years, junheng.working_db, timeline_years)):
+    with dbt_environment(dbt_env(years, junheng.warehouse, timeline_years)):
         invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
     maybe_die("dbt", invocation.process.pid)  # test-only: JUNHENG_TEST_KILL_AT (faultpoints.py)
     try:
@@ -121,8 +132,8 @@ def keep_partial_parse(invocation_target: Path) -> None:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="resource_type:seed path:models/staging path:models/intermediate",
-    exclude=RUN_EXCLUDE,
+    select=INDICATORS_SELECT,
+    exclude=INDICATORS_EXCLUDE,
     name="dbt_indicators",
     partitions_def=yearly_partitions,
     backfill_policy=single_run,
@@ -136,7 +147,7 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="path:models/marts",
+    select=MARTS_SELECT,
     exclude=RUN_EXCLUDE,
     name="dbt_marts",
     partitions_def=yearly_partitions,
@@ -145,9 +156,10 @@ def dbt_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource, junhe
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig,
               config: RunConfig):
-    """The yearly marts for the run's years, then the timetable (models/marts/timeline/, group
-    'timeline'): whole tables rebuilt over every year published plus the run's own, whichever year
-    the run is for — so a backfill or a re-run of one past year refreshes them."""
+    """The yearly marts for the run's years, then the timetable (tag and group 'timeline':
+    models/marts/timeline/ and its steps in models/intermediate/timeline/): whole tables rebuilt over
+    every year published plus the run's own, whichever year the run is for — so a backfill or a
+    re-run of one past year refreshes them."""
     yield from _build(context, dbt, junheng, config, timeline=True)
 
 
@@ -160,12 +172,12 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: J
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, junheng: JunhengConfig) -> dg.MaterializeResult:
     """`dbt docs generate --static`: one self-contained HTML file analysts can open without a server."""
-    with dbt_environment(dbt_env(None, junheng.working_db)):
+    with dbt_environment(dbt_env(None, junheng.warehouse)):
         invocation = dbt.cli(["docs", "generate", "--static"], manifest=dbt_project.manifest_path,
                              raise_on_error=True)
     try:
         invocation.wait()
-        out_dir = junheng.working_db.parent / "dbt_docs"
+        out_dir = junheng.warehouse / "dbt_docs"
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / "index.html"
         shutil.copyfile(invocation.target_path / "static_index.html", target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from core.settings import LEVELS
 from publication.reports.svg import (
     FONT,
     INK,
@@ -183,7 +184,7 @@ def trends(measures: Sequence[dict]) -> str:
 
 def area_split(measures: Sequence[dict]) -> str:
     """Share of each indicator's Theil T between town and village schools, per level (bars, 0–100 %)."""
-    levels = [lv for lv in ("primary", "junior")
+    levels = [lv for lv in LEVELS
               if any(m["level"] == lv and m["theil_t_between_share"] is not None for m in measures)]
     if not levels:
         return ""

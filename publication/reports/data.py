@@ -1,8 +1,10 @@
-"""What a report shows, read from published.duckdb (read-only) and nothing else: one function per
-report section, each returning plain rows (dicts) in the order the page shows them.
+"""What a report shows, read from published.duckdb (read-only): one function per report section, each
+returning plain rows (dicts) in the order the page shows them.
 
 Every value comes from a published table (docs/data-dictionary.md); nothing here computes a verdict
-or a figure of the method, it only selects, orders and groups.
+or a figure of the method, it only selects, orders and groups. The one thing read besides: the school
+rule's parameters (core.settings.school_rule), to say what the rule is and count a failing unit's
+indicators below its floor.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-LEVELS = ("primary", "junior")
+from core.settings import LEVELS, school_rule
 
 
 @contextmanager
@@ -144,8 +146,11 @@ def resource(con, year: int, ruleset: str, county: str) -> list[dict]:
 
 
 def failing_units(con, year: int, ruleset: str, county: str) -> dict:
-    """School units that fail the school rule (≥ 6 of R1–R7, the other ≥ 85 %), and those it cannot
-    judge, each with every indicator's value against its threshold (fct_school_unit_indicators)."""
+    """School units that fail the school rule (at least min_passing of R1–R7 reach the threshold, every
+    other reaches floor_ratio of it), and those it cannot judge, each with every indicator's value against
+    its threshold (fct_school_unit_indicators) and how many of its indicators miss (misses) and are below
+    the floor (below_floor); with the rule's min_passing and floor_percent, for the page to say."""
+    rule = school_rule()
     found = rows(con, "select school_id, school_name, school_type, urban_rural, level, students, indicator_code, "
                       "value, threshold, passes, share_of_threshold, unit_passes_school_rule "
                       "from fct_school_unit_indicators where year = ? and ruleset = ? and county_code = ? "
@@ -161,18 +166,19 @@ def failing_units(con, year: int, ruleset: str, county: str) -> dict:
         key = (r["level"], r["school_id"])
         unit = units.setdefault(key, {k: r[k] for k in ("school_id", "school_name", "school_type", "urban_rural",
                                                        "level", "students", "unit_passes_school_rule")}
-                                | {"values": {}, "misses": 0, "below_85": 0})
+                                | {"values": {}, "misses": 0, "below_floor": 0})
         unit["values"][r["indicator_code"]] = r
         if r["passes"] is False:
             unit["misses"] += 1
-            if r["share_of_threshold"] is not None and r["share_of_threshold"] < 0.85:
-                unit["below_85"] += 1
+            if r["share_of_threshold"] is not None and r["share_of_threshold"] < rule.floor_ratio:
+                unit["below_floor"] += 1
         if r["indicator_code"] not in codes:
             codes.append(r["indicator_code"])
     has_rule = con.execute("select bool_or(school_rule_applies) from mart_county_roadmap where year = ? "
                            "and ruleset = ? and county_code = ?", [year, ruleset, county]).fetchone()[0]
     return {"units": list(units.values()), "codes": sorted(codes, key=lambda c: (len(c), c)),
-            "totals": totals, "rule_applies": has_rule is not False}
+            "totals": totals, "rule_applies": has_rule is not False,
+            "min_passing": rule.min_passing, "floor_percent": f"{rule.floor_ratio * 100:g}"}
 
 
 def items(con, year: int, ruleset: str, county: str) -> list[dict]:

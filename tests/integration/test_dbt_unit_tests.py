@@ -23,7 +23,7 @@ def test_every_dbt_unit_test_passes(worked_example_published, tmp_path, dbt_mani
     kept = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     if kept.exists():
         shutil.copyfile(kept, target / "partial_parse.msgpack")
-    env = {**os.environ, **OFFLINE_ENV, **dbt_env(None, wh / "junheng.duckdb")}
+    env = {**os.environ, **OFFLINE_ENV, **dbt_env(None, wh)}
     proc = subprocess.run([str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
                            "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
                           cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)

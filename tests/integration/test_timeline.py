@@ -2,7 +2,7 @@
 
 The yearly marts the timetable reads are written by hand — each county's verdict, items, school units,
 coefficients and plan cost per year, as a story told in the table below — and only the timetable's
-dbt models are built over them (`dbt build --select path:models/marts/timeline`, tests included).
+dbt models are built over them (`dbt build --select tag:timeline`, tests included).
 Every expected figure is read off the story, not off the code:
 
   county  story (moe_2017, per-indicator; city 2103 unless said)
@@ -208,7 +208,7 @@ def timeline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("timeline")
     db = tmp / "w.duckdb"
     _write_inputs(db)
-    done = _dbt(["build", "--select", "path:models/marts/timeline"], tmp, db)
+    done = _dbt(["build", "--select", "tag:timeline"], tmp, db)
     assert done.returncode == 0, done.stdout[-4000:]
     con = duckdb.connect(str(db), read_only=True)
     yield con
@@ -399,7 +399,7 @@ def test_timeline_years_restrict_what_is_read(timeline, tmp_path):
     """Dagster passes the years published plus the run's own: a year outside them is not read."""
     db = tmp_path / "w.duckdb"
     _write_inputs(db)
-    done = _dbt(["run", "--select", "path:models/marts/timeline"], tmp_path, db, timeline_years=[2022, 2023, 2024])
+    done = _dbt(["run", "--select", "tag:timeline"], tmp_path, db, timeline_years=[2022, 2023, 2024])
     assert done.returncode == 0, done.stdout[-3000:]
     con = duckdb.connect(str(db), read_only=True)
     try:

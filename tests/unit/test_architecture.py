@@ -7,6 +7,7 @@ or above; lazy imports inside functions count too. Only orchestration/ imports D
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,196 @@ def test_the_gate_checkers_see_a_violation(tmp_path):
     assert _gate_parts_called(bad) == ["2: schools_delivered"]
     assert _raw_switch_reads(bad) == ["3: 'accept_shrink'", "3: .run_config"]
     assert _landing_listings(bad) == ["bad.py:scan"]
+
+
+# Constants and twins (issue 27, item 3): each has one home, and the docs say where.
+PIPELINE = ("core", "ingestion", "equity", "expectations", "publication", "orchestration")  # not synthetic/
+ORACLES = {"validate_reference"}  # test oracles: kept in tests/, imported by the tests and the benchmark only
+WAREHOUSE_FILES = {"junheng.duckdb", "published.duckdb"}
+SCHOOL_RULE_VARS = {"school_rule_min_passing", "school_rule_floor_ratio"}
+SCHOOL_RULE_ARGS = {"min_passing", "floor_ratio"}
+PUBLICATION_READERS = {"orchestration/resources.py", "orchestration/cli.py", "orchestration/assets/ingestion.py", "orchestration/assets/publish.py",
+                       "orchestration/assets/dbt.py", "orchestration/checks.py", "orchestration/assets/reports.py"}
+RUN_TAGS = {"dagster/partition", "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"}
+
+
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    return [(n.lineno, n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _oracle_imports(path: Path) -> list[str]:
+    out = []
+    for n in ast.walk(_tree(path)):
+        names = []
+        if isinstance(n, ast.Import):
+            names = [a.name for a in n.names]
+        elif isinstance(n, ast.ImportFrom):
+            names = [n.module or ""] + [f"{n.module}.{a.name}" for a in n.names]
+        out += [f"{n.lineno}: {name}" for name in names if set(name.split(".")) & ORACLES]
+    return out
+
+
+def _file_names(path: Path) -> list[str]:
+    """Where the module spells a warehouse file's name as a value (prose in docstrings and help is no value)."""
+    return [f"{line}: {v!r}" for line, v in _strings(_tree(path))
+            if " " not in v and any(v == f or v.endswith("/" + f) for f in WAREHOUSE_FILES)]
+
+
+def _school_rule_literals(path: Path) -> list[str]:
+    """The school rule's parameters spelled in Python: their dbt var names, a number given for one of them
+    (a default, a keyword), or a share compared with 0.85."""
+    tree = _tree(path)
+    out = [f"{line}: {v}" for line, v in _strings(tree) if v in SCHOOL_RULE_VARS]
+    for n in ast.walk(tree):
+        if isinstance(n, ast.arguments):
+            args = [*n.posonlyargs, *n.args][-len(n.defaults):] if n.defaults else []
+            pairs = list(zip(args, n.defaults, strict=True)) + list(zip(n.kwonlyargs, n.kw_defaults, strict=True))
+            out += [f"{d.lineno}: {a.arg}={d.value}" for a, d in pairs
+                    if a.arg in SCHOOL_RULE_ARGS and isinstance(d, ast.Constant) and d.value is not None]
+        elif isinstance(n, ast.keyword) and n.arg in SCHOOL_RULE_ARGS and isinstance(n.value, ast.Constant):
+            out.append(f"{n.value.lineno}: {n.arg}={n.value.value}")
+        elif isinstance(n, ast.Compare):
+            out += [f"{c.lineno}: compared with {c.value}" for c in [n.left, *n.comparators]
+                    if isinstance(c, ast.Constant) and c.value == 0.85]
+    return out
+
+
+def _levels_defined(path: Path) -> list[str]:
+    """Module-level LEVELS bound to a tuple or list (contract.py's LEVELS is the spellings of a level, a dict)."""
+    return [f"{_name(path)}:{n.lineno}" for n in _tree(path).body
+            if isinstance(n, ast.Assign | ast.AnnAssign) and isinstance(n.value, ast.Tuple | ast.List)
+            and any(getattr(t, "id", "") == "LEVELS" for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+
+
+def test_test_oracles_live_with_the_tests():
+    """validate_reference.py (the pandas validation the SQL one is held to) is a test oracle: in tests/,
+    imported by nothing the pipeline runs."""
+    assert (ROOT / "tests" / "validate_reference.py").is_file()
+    assert not (ROOT / "ingestion" / "validate_reference.py").exists()
+    wrong = [f"{_name(p)}:{w}" for package in LAYERS for p in _modules(package) for w in _oracle_imports(p)]
+    assert not wrong, "a test oracle imported outside tests/ and benchmarks/:\n" + "\n".join(wrong)
+    assert _oracle_imports(ROOT / "tests" / "validate_equivalence.py"), "the checker no longer sees the import"
+
+
+def test_no_step_of_the_pipeline_imports_synthetic():
+    """Only the CLI's `generate` and `demo` commands build synthetic feeds, inside the commands
+    (docs/architecture.md); no asset, check, sensor, schedule or other layer imports synthetic/."""
+    found = {}
+    for package in PIPELINE:
+        for p in _modules(package):
+            tree = _tree(p)
+            top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+            at_top = {line for n in top for line, name in _imports_of(n) if name == "synthetic"}
+            lazy = {(f.name, line) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                    for n in ast.walk(f) if isinstance(n, ast.Import | ast.ImportFrom)
+                    for line, name in _imports_of(n) if name == "synthetic"}
+            if at_top or lazy:
+                found[_name(p)] = (at_top, {name for name, _ in lazy})
+    assert found == {"orchestration/cli.py": (set(), {"cmd_generate", "cmd_demo"})}, found
+
+
+def _imports_of(node: ast.AST) -> list[tuple[int, str]]:
+    if isinstance(node, ast.Import):
+        return [(node.lineno, a.name.split(".")[0]) for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [(node.lineno, node.module.split(".")[0])]
+    return []
+
+
+def test_levels_are_defined_once():
+    found = [w.split(":")[0] for p in _production() for w in _levels_defined(p)]
+    assert found == ["core/settings.py"]
+
+
+def test_the_warehouse_files_are_named_once():
+    """`junheng.duckdb` and `published.duckdb` are Settings' (core/settings.py); the CLI, the resources and
+    the benchmark ask it (dbt's profiles.yml adds the working file to the same directory)."""
+    wrong = [f"{_name(p)}:{w}" for p in _production() if p != ROOT / "core" / "settings.py" for w in _file_names(p)]
+    assert not wrong, "a warehouse file named outside core/settings.py:\n" + "\n".join(wrong)
+    assert len(_file_names(ROOT / "core" / "settings.py")) == 2
+
+
+def test_the_school_rule_parameters_are_read_in_one_place():
+    """Their home is the dbt vars; Python reads them through core.settings.school_rule only: no default,
+    keyword or comparison spells 6 or 0.85 (the planner, the roadmap step, the reports)."""
+    home = ROOT / "core" / "settings.py"
+    checked = [p for package in (*PIPELINE, "benchmarks") for p in _modules(package)]  # synthetic/'s numbers are its own
+    wrong = [f"{_name(p)}:{w}" for p in checked if p != home for w in _school_rule_literals(p)]
+    assert not wrong, "the school rule's parameters spelled outside core/settings.py:\n" + "\n".join(wrong)
+    assert {w.split(": ")[1] for w in _school_rule_literals(home)} == SCHOOL_RULE_VARS
+
+
+def test_the_publication_is_read_by_the_named_readers_only():
+    """docs/architecture.md names who reads published.duckdb besides the publish step: the gate (the
+    schools step, the publish step), the marts run, the timeline check, the reports step, and the CLI
+    (resources.py: where the path is made)."""
+    readers = {_name(p) for p in _production() for n in ast.walk(_tree(p))
+               if isinstance(n, ast.Attribute) and n.attr == "published_db" and isinstance(n.ctx, ast.Load)}
+    assert readers <= PUBLICATION_READERS, sorted(readers - PUBLICATION_READERS)
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for said in ("admission gate", "marts run", "timeline_inputs_match_publication", "reports step"):
+        assert said in doc
+
+
+def test_a_runs_tags_are_read_in_one_place():
+    """The years of a run come from its tags through orchestration/partitions.py (`run_years`,
+    `range_tags`) for every step, check and the CLI."""
+    home = {ROOT / "orchestration" / "partitions.py"}
+    wrong = [f"{_name(p)}:{line}" for p in _production() if p not in home
+             for line, v in _strings(_tree(p)) if v in RUN_TAGS]
+    assert not wrong, "a run's tags read outside orchestration/partitions.py:\n" + "\n".join(wrong)
+
+
+def _named_files(text: str) -> set[str]:
+    """File and folder names in `backticks` that look like paths (a / or a file extension), without
+    placeholders (<year>) or globs."""
+    out = set()
+    for token in re.findall(r"`([^`\s]+)`", text):
+        token = token.rstrip("/")
+        if re.search(r"[<>*{}|:]", token) or not re.search(r"/|\.(py|sql|yml|yaml|csv|md|json|j2)$", token):
+            continue
+        out.add(token)
+    return out
+
+
+def _repo_paths() -> set[str]:
+    skip = {".git", ".venv", "target", "dbt_packages", "bench_cache", "warehouse", "logs", "__pycache__",
+            "junheng.egg-info", "node_modules"}
+    out = set()
+    for p in ROOT.rglob("*"):
+        rel = p.relative_to(ROOT)
+        if not set(rel.parts) & skip:
+            out.add(rel.as_posix())
+    return out
+
+
+def test_every_file_the_architecture_names_exists():
+    """docs/architecture.md and the dbt macros' comments name files that exist (a path may be given
+    from any folder: `seeds/standards.csv`, `int_unit_costs.sql`)."""
+    paths = _repo_paths()
+    texts = {"docs/architecture.md": (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")}
+    texts |= {_name(p): p.read_text(encoding="utf-8") for p in sorted((ROOT / "dbt_project" / "macros").glob("*.sql"))}
+    missing = []
+    for where, text in texts.items():
+        named = _named_files(text) if where.endswith(".md") else set(re.findall(r"[\w/]+/[\w.]+\.sql", text))
+        missing += [f"{where}: {t}" for t in sorted(named)
+                    if not any(p == t or p.endswith("/" + t) for p in paths)]
+    assert not missing, "named but not found:\n" + "\n".join(missing)
+
+
+def test_the_constant_checkers_see_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from tests import validate_reference\n"
+        "LEVELS = ('primary', 'junior')\n"
+        "DB = 'published.duckdb'\n"
+        "def plan(units, *, min_passing=6, floor_ratio: float = 0.85):\n"
+        "    return f'{units}/junheng.duckdb', share < 0.85, verify(units, floor_ratio=0.85)\n"
+        "HELP = 'read <warehouse>/published.duckdb'\n", encoding="utf-8")
+    assert _oracle_imports(bad) == ["1: tests.validate_reference"]
+    assert _levels_defined(bad) == ["bad.py:2"]
+    assert _file_names(bad) == ["3: 'published.duckdb'", "5: '/junheng.duckdb'"]
+    assert sorted(_school_rule_literals(bad)) == ["4: floor_ratio=0.85", "4: min_passing=6", "5: compared with 0.85",
+                                                  "5: floor_ratio=0.85"]
+    assert _named_files("`macros/school_rule.sql`, `tests/plan_passes.sql`, `<year>/x.csv`, `dbt build`") == {
+        "macros/school_rule.sql", "tests/plan_passes.sql"}

@@ -6,18 +6,20 @@ import json
 import os
 from pathlib import Path
 
+from core.settings import DBT_PROJECT_DIR, Settings
 from orchestration.assets.dbt import dbt_build_args, dbt_env, dbt_environment
 
 
-def test_years_are_sorted_unique_ints_and_the_path_absolute(tmp_path):
-    env = dbt_env(["2024", 2023, 2024], tmp_path / "junheng.duckdb", timeline_years=[2024, 2020])
+def test_years_are_sorted_unique_ints_and_the_warehouse_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = dbt_env(["2024", 2023, 2024], "wh", timeline_years=[2024, 2020])
     assert json.loads(env["JUNHENG_DBT_YEARS"]) == [2023, 2024]
     assert json.loads(env["JUNHENG_DBT_TIMELINE_YEARS"]) == [2020, 2024]
-    assert Path(env["JUNHENG_DBT_DUCKDB_PATH"]).is_absolute()
+    assert env["JUNHENG_WAREHOUSE"] == str(tmp_path.resolve() / "wh")  # the directory, as the setting names it
 
 
 def test_all_years_when_none():
-    env = dbt_env(None, "/w/junheng.duckdb")
+    env = dbt_env(None, "/w")
     assert env["JUNHENG_DBT_YEARS"] == "all"
     assert env["JUNHENG_DBT_TIMELINE_YEARS"] == "all"
 
@@ -29,10 +31,48 @@ def test_build_args_carry_no_vars_and_full_refresh_only_when_asked():
 
 def test_the_environment_is_set_while_dbt_starts_and_restored_after(monkeypatch):
     monkeypatch.setenv("JUNHENG_DBT_YEARS", "[1999]")
-    monkeypatch.delenv("JUNHENG_DBT_DUCKDB_PATH", raising=False)
-    env = dbt_env([2024], "/w/junheng.duckdb")
+    monkeypatch.setenv("JUNHENG_WAREHOUSE", "/elsewhere")
+    env = dbt_env([2024], "/w")
     with dbt_environment(env):
         assert os.environ["JUNHENG_DBT_YEARS"] == "[2024]"
-        assert os.environ["JUNHENG_DBT_DUCKDB_PATH"] == str(Path("/w/junheng.duckdb").resolve())
+        assert os.environ["JUNHENG_WAREHOUSE"] == str(Path("/w").resolve())
     assert os.environ["JUNHENG_DBT_YEARS"] == "[1999]"
-    assert "JUNHENG_DBT_DUCKDB_PATH" not in os.environ
+    assert os.environ["JUNHENG_WAREHOUSE"] == "/elsewhere"
+
+
+def _profile_path(env: dict[str, str], variables: dict[str, str] | None = None) -> Path:
+    """The DuckDB file profiles.yml names, rendered as dbt renders it: `var` and `env_var` with their
+    defaults, relative to the dbt project folder (dbt's working directory)."""
+    import jinja2
+    import yaml
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    raw = profile["junheng"]["outputs"]["dev"]["path"]
+    rendered = jinja2.Template(raw).render(var=lambda name, default=None: (variables or {}).get(name, default),
+                                           env_var=lambda name, default=None: env.get(name, default))
+    return (DBT_PROJECT_DIR / rendered).resolve()
+
+
+def test_dbt_opens_the_working_warehouse_python_opens(tmp_path):
+    """The warehouse goes from the CLI to profiles.yml in one form: the directory Settings made absolute,
+    handed to dbt as JUNHENG_WAREHOUSE; dbt opens <it>/junheng.duckdb, the file the Python steps open."""
+    settings = Settings.from_env({}, landing=tmp_path / "landing", warehouse=tmp_path / "a" / ".." / "wh")
+    env = dbt_env([2024], settings.warehouse)
+    assert _profile_path(env) == tmp_path.resolve() / "wh" / "junheng.duckdb" == settings.working_db
+    # without a run: the setting itself, or the repository's warehouse/ (Settings' default too)
+    assert _profile_path({"JUNHENG_WAREHOUSE": str(tmp_path)}) == tmp_path.resolve() / "junheng.duckdb"
+    assert _profile_path({}) == Settings.from_env({}).working_db
+    assert _profile_path(env, {"duckdb_path": "/by/hand.duckdb"}) == Path("/by/hand.duckdb").resolve()
+
+
+def test_the_cli_reads_the_publication_of_its_warehouse(tmp_path, monkeypatch, capsys):
+    """`--warehouse` wins over JUNHENG_WAREHOUSE, relative to where the command runs; the file read is
+    <warehouse>/published.duckdb (Settings.published_db)."""
+    from orchestration.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JUNHENG_WAREHOUSE", str(tmp_path / "elsewhere"))
+    assert main(["report", "--year", "2024", "--out", "out", "--warehouse", "wh"]) == 2
+    assert capsys.readouterr().err.strip() == f"junheng: no publication at {tmp_path.resolve() / 'wh' / 'published.duckdb'}"
+    assert main(["publications", "list"]) == 0
+    assert capsys.readouterr().out.strip() == f"no publication kept in {tmp_path.resolve() / 'elsewhere' / 'publications'}"

@@ -491,8 +491,9 @@ def test_the_json_written_slice_by_slice_is_the_reference_json(tmp_path, monkeyp
     whole file at once, and each JSON reads back as the cells the CSV delivered."""
     import csv
 
-    from ingestion import load, validate_reference
+    from ingestion import load
     from ingestion.readers import read_feed_file
+    from tests import validate_reference
 
     monkeypatch.setattr(load, "WRITE_SLICE_ROWS", 2)
     frames = worked_example.frames()

@@ -42,7 +42,7 @@ def _type(v):
 
 
 def _run_check(res, monkeypatch, years):
-    monkeypatch.setattr(checks, "run_years", lambda context: years)
+    monkeypatch.setattr(checks, "partition_years", lambda context: years)
     check = next(c for c in checks.mart_checks if c.check_key.name == f"gx_{TABLE}")
     return check(dg.build_asset_check_context(), junheng=res)
 

@@ -1,5 +1,5 @@
 """The SQL validation (ingestion.validate) gives exactly what the pandas reference gave
-(ingestion.validate_reference): the same typed frame, the same violations in the same order, the same
+(tests.validate_reference): the same typed frame, the same violations in the same order, the same
 notes or the same FeedFileError (tests/validate_equivalence.py says what "the same" means).
 
 (a) every feed the ingestion tests validate (their files run again with every call checked);

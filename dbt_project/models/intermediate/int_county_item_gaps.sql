@@ -127,15 +127,13 @@ money as (
 
 teachers as (
     select
-        s.year,
-        s.county_code,
-        {{ strict_sum('t.full_time_teachers') }} as full_time,
-        {{ strict_sum('t.training_360h_completed') }} as trained,
-        {{ strict_sum('t.certified_teachers') }} as certified
-    from schools as s
-    inner join {{ ref('stg_census__teachers') }} as t on s.year = t.year and s.school_id = t.school_id
-    where t.level in ('primary', 'junior')
-    group by s.year, s.county_code
+        year,
+        county_code,
+        full_time_teachers as full_time,
+        trained_360h as trained,
+        certified_teachers as certified
+    from {{ ref('int_county_teachers') }}
+    where {{ year_filter('year') }}
 ),
 
 pay as (

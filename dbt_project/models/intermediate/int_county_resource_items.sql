@@ -2,7 +2,8 @@
 -- The resource items of the evaluation per year × rule set × county: R1–R7, the school-rule view of
 -- one indicator (units below the threshold, below 85 %, and whether a unit fails the school rule
 -- because of it), and BALANCE, the balance rule over both levels (mart_county_level_resources).
--- Built after the coefficient step, so it lives under marts/ (orchestration/assets/dbt.py).
+-- Built in the run after the coefficient step, since it reads the marts it follows from
+-- (source:equity+ in orchestration/assets/dbt.py).
 
 with unit_indicators as (
     select

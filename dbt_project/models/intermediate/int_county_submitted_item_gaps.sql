@@ -40,14 +40,8 @@ shares as (
 ),
 
 eligible as (
-    select
-        s.year,
-        s.county_code,
-        {{ strict_sum('case when s.is_private then 0 else t.full_time_teachers end') }} as teachers
-    from {{ ref('stg_census__schools') }} as s
-    inner join {{ ref('stg_census__teachers') }} as t on s.year = t.year and s.school_id = t.school_id
-    where t.level in ('primary', 'junior') and {{ year_filter('s.year') }}
-    group by s.year, s.county_code
+    select year, county_code, public_full_time_teachers as teachers from {{ ref('int_county_teachers') }}
+    where {{ year_filter('year') }}
 ),
 
 rotation as (

@@ -9,9 +9,8 @@ with curve as (
     where {{ year_filter('year') }}
 ),
 
-levels as (
-    select distinct year, ruleset, county_code, level, status_now as status from {{ ref('mart_county_roadmap') }}
-    where {{ year_filter('year') }}
+planned_levels as (
+    {{ roadmap_planned_levels() }}
 )
 
 select
@@ -27,6 +26,5 @@ select
     c.reachable,
     c.reason_if_not_planned
 from curve as c
-inner join levels as l
+inner join planned_levels as l
     on c.year = l.year and c.ruleset = l.ruleset and c.county_code = l.county_code and c.level = l.level
-where l.status <> 'incomplete'

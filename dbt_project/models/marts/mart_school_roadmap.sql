@@ -27,9 +27,8 @@ costs as (
     where {{ year_filter('year') }}
 ),
 
-levels as (
-    select distinct year, ruleset, county_code, level, status_now as status from {{ ref('mart_county_roadmap') }}
-    where {{ year_filter('year') }}
+planned_levels as (
+    {{ roadmap_planned_levels() }}
 )
 
 select
@@ -56,11 +55,10 @@ select
     a.funded_by,
     a.owner_cost_yuan
 from additions as a
-inner join levels as l
+inner join planned_levels as l
     on a.year = l.year and a.ruleset = l.ruleset and a.county_code = l.county_code and a.level = l.level
 left join units as u
     on
         a.year = u.year and a.ruleset = u.ruleset and a.school_id = u.school_id and a.level = u.level
         and a.indicator_code = u.indicator_code
 left join costs as c on a.year = c.year and a.level = c.level and a.indicator_code = c.indicator_code
-where l.status <> 'incomplete'

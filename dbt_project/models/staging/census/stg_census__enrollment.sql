@@ -10,5 +10,5 @@ select
     entrants,
     final_grade_students,
     migrant_students
-from {{ source('landing', 'raw_enrollment') }}
+from {{ source('census', 'raw_enrollment') }}
 where not _quarantined

@@ -13,5 +13,5 @@ select
     music_room_min_area_m2,
     art_rooms,
     art_room_min_area_m2
-from {{ source('landing', 'raw_facilities') }}
+from {{ source('census', 'raw_facilities') }}
 where not _quarantined

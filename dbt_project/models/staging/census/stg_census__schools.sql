@@ -12,5 +12,5 @@ select
     is_boarding,
     coalesce(synthetic, false) as is_synthetic,
     _row_number as row_number
-from {{ source('landing', 'raw_schools') }}
+from {{ source('census', 'raw_schools') }}
 where not _quarantined

@@ -15,5 +15,5 @@ select
     backbone_teachers,
     certified_teachers,
     training_360h_completed
-from {{ source('landing', 'raw_teachers') }}
+from {{ source('census', 'raw_teachers') }}
 where not _quarantined

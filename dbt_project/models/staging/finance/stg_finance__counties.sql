@@ -4,5 +4,5 @@ select
     county_code,
     teacher_avg_salary_yuan,
     civil_servant_avg_salary_yuan
-from {{ source('landing', 'raw_county_finance') }}
+from {{ source('finance', 'raw_county_finance') }}
 where not _quarantined

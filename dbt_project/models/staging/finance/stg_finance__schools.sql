@@ -6,5 +6,5 @@ select
     public_funds_yuan,
     funded_students,
     teacher_training_funds_yuan
-from {{ source('landing', 'raw_finance') }}
+from {{ source('finance', 'raw_finance') }}
 where not _quarantined

@@ -10,7 +10,7 @@ with items as (
         trim(translate(value, '０１２３４５６７８９．％　', '0123456789.% ')) as value_text,
         scale,
         evidence
-    from {{ source('landing', 'raw_county_submission') }}
+    from {{ source('submission', 'raw_county_submission') }}
     where not _quarantined
 )
 
