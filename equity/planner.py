@@ -73,7 +73,7 @@ RESULT_COLUMNS = {  # after the keys
                    "units_touched", "addition_total", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
                    "plan_passes", *OWNER_COSTS],
     "group_status": ["planned", "plan_passes", "cost_yuan", ONE_OFF_COST, RECURRING_COST, "floor_cost_yuan",
-                     "reason_if_not_planned", "reason_if_fails", *OWNER_COSTS],
+                     "reason_if_not_planned", "reason_if_fails", *OWNER_COSTS, "relies_on_owners"],
 }
 
 
@@ -857,6 +857,11 @@ class _Planner:
             gs[col] = np.bincount(self.h_all, weights=full, minlength=self.n_h_all)
         gs["cost_yuan"] = _total(gs[ONE_OFF_COST], gs[RECURRING_COST], gs["cost_yuan"])
         gs[OWNER_COST] = _total(gs[OWNER_ONE_OFF], gs[OWNER_RECURRING], gs[OWNER_COST])
+        # the plan passes only if private schools' owners add beyond their own floors: additions made for
+        # the coefficient (or its repair) at a private school are not a duty the county can assign
+        beyond_floor = np.zeros(len(u))
+        beyond_floor[self.rows] = self.owner & ((self.flags & (COEFFICIENT | REPAIR)) > 0) & (self.own > 0)
+        gs["relies_on_owners"] = np.bincount(self.h_all, weights=beyond_floor, minlength=self.n_h_all) > 0
         gs["reason_if_not_planned"] = self.reasons
         fails = status["reason"].to_numpy(dtype=object).copy()
         fails[gs["plan_passes"].fillna(False).to_numpy(dtype=bool)] = None

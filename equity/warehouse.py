@@ -191,7 +191,7 @@ PLAN_SCHEMAS: dict[str, dict[str, str]] = {
                                **_BY_KIND, "floor_cost_yuan": "DOUBLE", "plan_passes": "BOOLEAN", **_OWNER},
     "plan_county_levels": {**_KEYS, "planned": "BOOLEAN", "plan_passes": "BOOLEAN", "cost_yuan": "DOUBLE",
                            **_BY_KIND, "floor_cost_yuan": "DOUBLE", "reason_if_not_planned": "VARCHAR",
-                           "reason_if_fails": "VARCHAR", **_OWNER},
+                           "reason_if_fails": "VARCHAR", **_OWNER, "relies_on_owners": "BOOLEAN"},
     "plan_cost_curve": {**_KEYS, "target_step": "BIGINT", "target": "DOUBLE", "cost_yuan": "DOUBLE", **_BY_KIND,
                         "reachable": "BOOLEAN", "planned": "BOOLEAN", "reason_if_not_planned": "VARCHAR"},
 }

@@ -5,7 +5,7 @@ is `readers.feed_files`' answer, the one the loads read."""
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ingestion.readers import FeedFileError, confined, feed_files
@@ -26,49 +26,72 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _digest(landing: Path, path: Path, old: list | None) -> tuple[int, int, str]:
-    """(size, mtime_ns, sha256) of a feed file; a file the loads would refuse to read (a link out of the
-    landing, a dangling link) gets a digest naming that, so it still counts as delivered."""
+def _stat(landing: Path, path: Path) -> tuple[int, int] | str:
+    """(size, mtime_ns) of a feed file, or what makes the loads refuse it (a link out of the landing, a
+    dangling link): such a file still counts as delivered."""
     try:
         st = confined(landing, path).stat()
     except FeedFileError as e:
-        return 0, 0, f"refused: {e.rule}"
+        return f"refused: {e.rule}"
     except OSError:
-        return 0, 0, "unreadable"
-    if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-        return st.st_size, st.st_mtime_ns, old[2]
-    return st.st_size, st.st_mtime_ns, file_hash(confined(landing, path))
+        return "unreadable"
+    return st.st_size, st.st_mtime_ns
 
 
-def scan_landing(landing: Path | str, previous: dict) -> tuple[dict, dict[int, str]]:
-    """New cursor state {path: [size, mtime_ns, sha256]} and {year: combined hash} of changed years.
+def _year_files(root: Path, year: int) -> tuple[list[tuple[str, Path, tuple[int, int] | str]], str | None]:
+    """The year's feed files as (path relative to the landing, path, stat), or the refusal of the folder."""
+    try:
+        confined(root, root / str(year))
+        paths = feed_files(root, year)
+    except FeedFileError as e:
+        return [], f"refused: {e.rule}"
+    return [(f"{year}/{p.name}", p, _stat(root, p)) for p in paths], None
 
-    A file whose size and mtime are unchanged is not re-read; one whose content hash is unchanged
-    (touched, copied over with the same bytes) does not count as a change. A year folder the readers
-    refuse (a link out of the landing) counts as changed once, so that its run reports why."""
+
+def year_hashes(landing: Path | str, year: int) -> dict[str, str]:
+    """{path relative to the landing: sha256} of the feed files a run of the year would read (a file the
+    loads refuse: what refuses it). The publication's feed_inventory holds the same pairs for what it
+    was computed from."""
+    root = Path(landing).resolve()
+    files, refused = _year_files(root, year)
+    if refused:
+        return {str(year): refused}
+    return {rel: (st if isinstance(st, str) else file_hash(confined(root, path))) for rel, path, st in files}
+
+
+def _combined(hashes: dict[str, str]) -> str:
+    return hashlib.sha256("|".join(f"{k}:{v}" for k, v in sorted(hashes.items())).encode()).hexdigest()[:16]
+
+
+def scan_landing(landing: Path | str, previous: dict,
+                 published: Callable[[int], dict[str, str]] | None = None) -> tuple[dict, dict[int, str]]:
+    """New cursor state {year: [fingerprint, content hash]} and {year: content hash} of the years to run.
+
+    A year whose files' names, sizes and modification times are unchanged is not re-read (the
+    fingerprint). Otherwise its files are hashed: the year is to run when their content differs from the
+    cursor's (touched, copied over with the same bytes: no change) and from what `published(year)` says
+    the publication was computed from ({relative path: sha256}; feed_inventory) — so a year the CLI, the
+    UI or an earlier tick already published is not run again. A year folder the readers refuse (a link
+    out of the landing) counts as changed once, so that its run reports why. One short entry per year:
+    the cursor stays small."""
     root = Path(landing).resolve()
     state: dict = {}
     changed: dict[int, str] = {}
     for year in landing_years(root):
-        folder = root / str(year)
-        parts = []
-        year_changed = False
-        try:
-            folder, paths = confined(root, folder), feed_files(root, year)
-        except FeedFileError as e:
-            paths, digest = [], f"refused: {e.rule}"
-            state[str(folder)] = [0, 0, digest]
-            parts.append(f"{year}:{digest}")
-            year_changed = (previous.get(str(folder)) or [None] * 3)[2] != digest
-        for path in paths:
-            key = str(path)
-            old = previous.get(key)
-            size, mtime_ns, digest = _digest(root, path, old)
-            if not old or old[2] != digest:
-                year_changed = True
-            state[key] = [size, mtime_ns, digest]
-            parts.append(f"{path.name}:{digest}")
-        removed = [k for k in previous if k.startswith(str(folder) + os.sep) and k not in state]
-        if (year_changed or removed) and parts:
-            changed[year] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+        files, refused = _year_files(root, year)
+        if not files and not refused:
+            continue  # an empty year folder delivers nothing to run
+        fingerprint = hashlib.sha256(repr(refused or [(rel, st) for rel, _, st in files]).encode()).hexdigest()[:16]
+        old = previous.get(str(year))
+        if isinstance(old, list) and len(old) == 2 and old[0] == fingerprint:
+            state[str(year)] = old
+            continue
+        hashes = year_hashes(root, year)
+        content = _combined(hashes)
+        state[str(year)] = [fingerprint, content]
+        if isinstance(old, list) and len(old) == 2 and old[1] == content:
+            continue  # the same bytes, touched
+        if published is not None and published(year) == hashes:
+            continue  # what the publication of the year was computed from
+        changed[year] = content
     return state, changed

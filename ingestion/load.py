@@ -21,6 +21,7 @@ from core.memory import release_unused_memory
 from core.settings import duckdb_memory_limit
 from ingestion.admission import admit_year, feed_load_facts
 from ingestion.contract import FEED_SPECS, FEEDS
+from ingestion.landing import file_hash
 from ingestion.readers import FeedFileError, find_feed_file, read_feed_file, unrecognised_files
 from ingestion.validate import (
     COUNTY_FEEDS,
@@ -71,6 +72,7 @@ FEED_LOADS_COLUMNS = {
     "extra_columns": "VARCHAR",
     "notes": "VARCHAR",
     "loaded_at": "TIMESTAMP",
+    "source_sha256": "VARCHAR",  # the delivered file's content hash (what the landing sensor compares)
 }
 # Flagged values: kept in raw_<feed> and computed with, reported here. Unlike quarantine_<feed> (which
 # makes the county `incomplete`), a flag never changes a verdict; dbt does not read this table.
@@ -107,6 +109,7 @@ class FeedLoadSummary:
     first_violations: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # rule → flagged rows of this feed (feed_flags)
+    source_sha256: str | None = None
 
 
 # raw rows are written this many at a time (one transaction all the same)
@@ -139,6 +142,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'alter table raw_{feed} add column if not exists "{name}" {sql_type}')
         con.execute(f"create table if not exists quarantine_{feed} ({_ddl(QUARANTINE_COLUMNS)})")
     con.execute(f"create table if not exists feed_loads ({_ddl(FEED_LOADS_COLUMNS)})")
+    for name, sql_type in FEED_LOADS_COLUMNS.items():  # a warehouse made before a column was added
+        con.execute(f'alter table feed_loads add column if not exists "{name}" {sql_type}')
     con.execute(f"create table if not exists {FLAGS_TABLE} ({_ddl(FLAGS_COLUMNS)})")
 
 
@@ -222,8 +227,9 @@ def write_feed(con: duckdb.DuckDBPyConnection, year: int, feed: str, validated: 
             "encoding": summary.encoding, "rows_delivered": summary.rows_delivered,
             "rows_quarantined": summary.rows_quarantined, "violations": summary.violations,
             "extra_columns": ", ".join(summary.extra_columns) or None, "notes": "; ".join(summary.notes) or None,
-            "loaded_at": loaded_at,
-        }]).astype({"extra_columns": object, "notes": object, "source_file": object, "encoding": object})
+            "loaded_at": loaded_at, "source_sha256": summary.source_sha256,
+        }]).astype({"extra_columns": object, "notes": object, "source_file": object, "encoding": object,
+                    "source_sha256": object})
         con.from_df(log[list(FEED_LOADS_COLUMNS)]).insert_into("feed_loads")
         maybe_die("ingest")  # test-only (core/faultpoints.py): SIGKILL before the commit
         con.execute("commit")
@@ -275,6 +281,7 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
         if feed in FLAG_FEEDS:
             refresh_flags(con, year)
         return summary
+    digest = file_hash(path)  # before the read: a file replaced meanwhile is seen as changed by the sensor
     delivered = read_feed_file(feed, path)
     if feed in COUNTY_FEEDS:
         ref = schools_reference_from_landing(landing, year)
@@ -290,6 +297,7 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
         notes=validated.notes,
         first_violations=[f"{rel_path} row {r['_row_number']}, column {r['column_name']}: [{r['rule']}] {r['message']}"
                           for r in vio.head(5).to_dict("records")],
+        source_sha256=digest,
     )
     summary.extra_columns = list(delivered.extra_columns)
     del delivered  # the delivered cells (in the typed rows' _delivered now) are not needed to write them

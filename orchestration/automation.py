@@ -105,13 +105,17 @@ def build_automation(year_job) -> tuple[list, list]:
 
     @dg.sensor(job=year_job, name="landing_files", minimum_interval_seconds=60,
                default_status=sensor_status,
-               description="Start a run for a year when one of its feed files is added or changed (content hash).")
+               description="Start a run for a year when its feed files (content hash) differ from what its "
+                           "publication was computed from, whoever published it (CLI, UI, an earlier tick).")
     def landing_files(context: dg.SensorEvaluationContext, junheng: JunhengConfig):
         if not junheng.landing.is_dir():
             return dg.SkipReason(f"the landing folder {junheng.landing} does not exist (JUNHENG_LANDING): "
                                  "nothing to watch")
+        from publication.publish import published_feed_hashes
+
         previous = json.loads(context.cursor) if context.cursor else {}
-        state, changed = scan_landing(junheng.landing, previous)
+        state, changed = scan_landing(junheng.landing, previous,
+                                      published=lambda year: published_feed_hashes(junheng.published_db, year))
         valid = partition_years()
         outside = [f"year folder {year} is outside the yearly partitions" for year in sorted(changed)
                    if year not in valid]

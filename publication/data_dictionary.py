@@ -40,6 +40,8 @@ FEED_INVENTORY = {
         "students": "enrollment only: pupils evaluated — valid rows of schools that passed the contract, every "
                     "stage · 参与评估的在校生数 (NULL for other feeds)",
         "source_file": "The file, relative to the landing folder · 来源文件",
+        "source_sha256": "The file's content hash (SHA-256) as it was loaded: the landing sensor runs a year again "
+                         "only when a file's hash differs from it · 文件哈希",
     },
 }
 

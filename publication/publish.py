@@ -34,7 +34,8 @@ LOG_COLUMNS = (
 # enrollment rows of schools that passed the contract), and per county the schools and pupils evaluated.
 # A re-run is compared with them before it may replace the year (ingestion/inventory.py).
 INVENTORY_TABLE = "feed_inventory"
-INVENTORY_COLUMNS = "year INTEGER, feed VARCHAR, rows_delivered BIGINT, students DOUBLE, source_file VARCHAR"
+INVENTORY_COLUMNS = ("year INTEGER, feed VARCHAR, rows_delivered BIGINT, students DOUBLE, source_file VARCHAR, "
+                     "source_sha256 VARCHAR")
 COUNTY_INVENTORY_TABLE = "county_inventory"
 COUNTY_INVENTORY_COLUMNS = "year INTEGER, county_code VARCHAR, schools_evaluated BIGINT, students_evaluated DOUBLE"
 # The working warehouse's side of the same inventories (feed_loads is written by every feed load).
@@ -57,7 +58,7 @@ _EVALUATED = """
 """
 _WORKING_INVENTORY = _EVALUATED + """
     select l.year, l.feed, l.rows_delivered,
-           case when l.feed = 'enrollment' then e.students end as students, l.source_file
+           case when l.feed = 'enrollment' then e.students end as students, l.source_file, l.source_sha256
     from {w}feed_loads l
     left join (select year, sum(students_evaluated) as students from counties group by year) e
         on e.year = l.year
@@ -199,7 +200,7 @@ def keep_versions(env: dict[str, str] | None = None) -> int:
 def _inventory_from_rows(rows: list[tuple], where: str,
                          counties: list[tuple] | None = None) -> dict[int, YearInventory]:
     by_year: dict[int, dict] = {}
-    for year, feed, n, students, _ in rows:
+    for year, feed, n, students, *_ in rows:
         entry = by_year.setdefault(int(year), {"rows": {}, "students": None})
         entry["rows"][feed] = int(n)
         if feed == "enrollment":
@@ -240,6 +241,24 @@ def published_inventory(published_db: Path, years: Sequence[int]) -> dict[int, Y
         con.close()
     current = current_publication(published_db)
     return _inventory_from_rows(rows, f"publication {current}" if current else str(published_db), counties)
+
+
+def published_feed_hashes(published_db: Path, year: int) -> dict[str, str | None]:
+    """{source file relative to the landing: sha256} of the feeds the current publication of `year` was
+    computed from ({} when the year is not published; a NULL hash from a publication made before hashes
+    were kept, which matches no file)."""
+    if not Path(published_db).exists():
+        return {}
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        columns = {r[0] for r in con.execute("select column_name from information_schema.columns where "
+                                             "table_name = ?", [INVENTORY_TABLE]).fetchall()}
+        if "source_sha256" not in columns:
+            return {}
+        return dict(con.execute(f"select source_file, source_sha256 from {INVENTORY_TABLE} where year = ?",  # noqa: S608
+                                [int(year)]).fetchall())
+    finally:
+        con.close()
 
 
 def published_years(published_db: Path) -> list[int]:

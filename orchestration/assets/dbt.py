@@ -27,7 +27,52 @@ class RunConfig(dg.Config):
     full_refresh: bool = False
 
 
+# What each kind of dbt test protects, in one line (the Dagster UI shows it under the check's name).
+_TEST_WORDS = {
+    "unique_combination": "one row per {columns}: no key appears twice",
+    "not_null_columns": "no NULL in the key columns {columns}",
+    "not_null": "{column} is never NULL",
+    "unique": "{column} is unique",
+    "accepted_values": "{column} holds only the codes {values}",
+    "accepted_range": "{column} stays within [{min_value}, {max_value}]",
+    "relationships": "every {column} exists in {to}",
+    "school_rule_holds_under_plan": "every school unit passes the school rule once the published plan is "
+                                    "applied (a plan that leaves a unit failing is never published)",
+}
+
+
+def describe_dbt_test(test: Mapping[str, Any], model: str | None) -> str:
+    """One line saying what a dbt test protects, from its manifest node: the test's own description when
+    it has one; for a generic test, its kind with its arguments; for a singular test, the first sentence
+    of its SQL's leading comment. Every check of a blocking test stops publication when it fails."""
+    if (test.get("description") or "").strip():
+        return test["description"].strip()
+    meta = test.get("test_metadata") or {}
+    kind, kwargs = meta.get("name"), dict(meta.get("kwargs") or {})
+    where = f"{model}: " if model else ""
+    if kind in _TEST_WORDS:
+        args = {"columns": ", ".join(kwargs.get("columns") or []), "column": test.get("column_name") or "",
+                "values": " / ".join(map(str, kwargs.get("values") or [])), "to": str(kwargs.get("to", "")),
+                "min_value": kwargs.get("min_value"), "max_value": kwargs.get("max_value")}
+        return where + _TEST_WORDS[kind].format(**args)
+    if kind:
+        return f"{where}dbt test {kind}({', '.join(f'{k}={v}' for k, v in kwargs.items() if k != 'model')})"
+    comment = [line.lstrip("- ").strip() for line in (test.get("raw_code") or "").splitlines()
+               if line.startswith("--")]
+    text = " ".join(comment).split(": ")[0] if comment else f"singular test {test.get('name')}"
+    return where + text
+
+
 class JunhengTranslator(DagsterDbtTranslator):
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        test = manifest["nodes"][unique_id]
+        return dg.AssetCheckSpec(name=spec.name, asset=spec.asset_key, additional_deps=spec.additional_deps,
+                                 metadata=spec.metadata, blocking=spec.blocking,
+                                 description=describe_dbt_test(test, asset_spec.key.path[-1]))
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "standards"

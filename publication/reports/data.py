@@ -211,10 +211,14 @@ def roadmap(con, year: int, ruleset: str, county: str) -> dict:
                                             "one_off": r.get("level_one_off_cost_yuan"),
                                             "recurring": r.get("level_recurring_cost_yuan_per_year"),
                                             "owner": r.get("level_owner_cost_yuan"),
+                                            "owner_one_off": r.get("level_owner_one_off_cost_yuan"),
+                                            "owner_recurring": r.get("level_owner_recurring_cost_yuan_per_year"),
+                                            "relies_on_owners": r.get("plan_relies_on_owners"),
                                             "plan_passes": r["plan_passes"], "plan_note": r["plan_note"],
                                             "balance_rule": r["balance_rule"], "indicators": []})
         over_cap = r["cv_now"] is not None and r["cap"] is not None and r["cv_now"] > r["cap"]
         decides = r["indicator_code"] == "COMPREHENSIVE" and r["balance_rule"] == "comprehensive"
+        over_cap = over_cap and r.get("decides_verdict") is not False  # a row the rule set does not judge
         if (r["cost_yuan"] or 0) > 0 or (r.get("owner_cost_yuan") or 0) > 0 or over_cap or decides:
             lv["indicators"].append(r)
     # what to add where: one entry per school, its additions (and the gains a split school's other
@@ -241,9 +245,12 @@ def roadmap(con, year: int, ruleset: str, county: str) -> dict:
     recurring = sum(lv["recurring"] or 0 for lv in levels.values())
     items_cost = sum(r["cost_yuan"] or 0 for r in other)
     owner_cost = sum(lv["owner"] or 0 for lv in levels.values())
+    owner_one_off = sum(lv["owner_one_off"] or 0 for lv in levels.values())
+    owner_recurring = sum(lv["owner_recurring"] or 0 for lv in levels.values())
     return {"levels": list(levels.values()), "schools": ranked, "other": other, "curve": curve, "check_first": check_first,
             "resource_cost": resource_cost, "one_off": one_off, "recurring": recurring, "items_cost": items_cost,
-            "owner_schools": owner_schools, "owner_cost": owner_cost}
+            "owner_schools": owner_schools, "owner_cost": owner_cost, "owner_one_off": owner_one_off,
+            "owner_recurring": owner_recurring}
 
 
 def timetable(con, ruleset: str, county: str) -> dict:

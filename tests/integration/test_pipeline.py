@@ -415,3 +415,21 @@ def test_only_the_rows_a_rule_set_judges_decide_and_the_cli_marks_the_others(goo
     assert "max CV (ref)" in table and "comp. CV (ref)" not in table
     table = readiness_table(wh / "published.duckdb", 2024, "moe_2017")
     assert "comp. CV (ref)" in table and "max CV (ref)" not in table
+
+
+def test_the_roadmap_marks_the_rows_that_decide_and_the_plans_that_rest_on_private_owners(good_run):
+    """mart_county_roadmap.decides_verdict as the rule sets judge (JUDGED above); and a level whose plan
+    adds at a private school that already meets its standard (value_now ≥ threshold: no floor of its
+    own) is marked plan_relies_on_owners — 铁西区 primary under moe_2017, 2019–2023, in the demo."""
+    _, wh = good_run
+    got = published(wh, "select ruleset, indicator_code, decides_verdict from mart_county_roadmap group by all")
+    for r in got.itertuples():
+        judged = r.indicator_code == "COMPREHENSIVE" if JUDGED[r.ruleset] == "COMPREHENSIVE" \
+            else r.indicator_code != "COMPREHENSIVE"
+        assert r.decides_verdict == judged, r
+    beyond = published(wh, "select distinct year, ruleset, county_code, level from mart_school_roadmap "
+                           "where funded_by = 'owner' and addition > 0 and value_now >= threshold")
+    assert {(2021, "moe_2017", "210303", "primary")} <= set(beyond.itertuples(index=False, name=None))
+    marked = published(wh, "select distinct year, ruleset, county_code, level from mart_county_roadmap "
+                           "where plan_relies_on_owners")
+    assert set(beyond.itertuples(index=False, name=None)) <= set(marked.itertuples(index=False, name=None))

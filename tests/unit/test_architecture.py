@@ -201,7 +201,8 @@ WAREHOUSE_FILES = {"junheng.duckdb", "published.duckdb"}
 SCHOOL_RULE_VARS = {"school_rule_min_passing", "school_rule_floor_ratio"}
 SCHOOL_RULE_ARGS = {"min_passing", "floor_ratio"}
 PUBLICATION_READERS = {"orchestration/resources.py", "orchestration/cli.py", "orchestration/assets/ingestion.py", "orchestration/assets/publish.py",
-                       "orchestration/assets/dbt.py", "orchestration/checks.py", "orchestration/assets/reports.py"}
+                       "orchestration/assets/dbt.py", "orchestration/checks.py", "orchestration/assets/reports.py",
+                       "orchestration/automation.py"}
 RUN_TAGS = {"dagster/partition", "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"}
 
 
@@ -319,7 +320,7 @@ def test_the_publication_is_read_by_the_named_readers_only():
                if isinstance(n, ast.Attribute) and n.attr == "published_db" and isinstance(n.ctx, ast.Load)}
     assert readers <= PUBLICATION_READERS, sorted(readers - PUBLICATION_READERS)
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    for said in ("admission gate", "marts run", "timeline_inputs_match_publication", "reports step"):
+    for said in ("admission gate", "marts run", "timeline_inputs_match_publication", "reports step", "landing sensor"):
         assert said in doc
 
 

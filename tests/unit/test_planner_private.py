@@ -182,3 +182,32 @@ def test_the_plan_tables_list_the_private_schools_addition_as_the_owners():
     assert level == [(COUNTY_TOTAL, COUNTY_ONE_OFF, COUNTY_RECURRING, OWNER_RECURRING, 0.0, OWNER_RECURRING)]
     curve = con.execute("select distinct cost_yuan from plan_cost_curve").fetchall()
     assert curve == [(COUNTY_TOTAL,)]
+
+
+def _cv(values, pupils):
+    mean = np.average(values, weights=pupils)
+    return float(np.sqrt(np.average((np.asarray(values) - mean) ** 2, weights=pupils)) / mean)
+
+
+def test_a_plan_that_needs_a_private_schools_teachers_for_the_coefficient_says_it_relies_on_its_owner():
+    """R1 per 100 pupils: public a 5, private p 2, public b 6, 100 pupils each; cap 0.20, no school rule.
+    By hand, the county alone cannot pass: with p held at 2, no number of teachers at a and b brings the
+    coefficient to 0.20 (scanned here: the least is 0.39). So the plan's teachers at p are no floor
+    of p's own: the level's plan relies on its owner (plan_relies_on_owners), and says so. The floors-only
+    level of the other tests does not."""
+    units = _three_schools()
+    units = units[units["indicator_code"] == "R1"].copy()
+    units["value"] = units["school_id"].map({"a": 5.0, "p": 2.0, "b": 6.0})
+    units["threshold"] = np.nan
+    pupils = [100, 100, 100]
+    grid = np.arange(2.0, 30.0, 0.25)
+    county_alone = min(_cv([x, 2.0, y], pupils) for x in grid for y in grid if x >= 5 and y >= 6)
+    assert county_alone > 0.20  # 0.39: a and b where they stand
+    result = plan(units, _groups(0.20))
+    assert result.group_status["plan_passes"].iloc[0]
+    assert bool(result.group_status["relies_on_owners"].iloc[0]) is True
+    up = result.unit_plan.set_index("school_id")
+    assert up.loc["p", "funded_by"] == "owner" and up.loc["p", "addition"] > 0
+    # the floors-only level: p's teacher is the school rule's floor, its own gap
+    floors_only = plan(_three_schools(), _groups(0.50, school_rule=True), min_passing=2)
+    assert bool(floors_only.group_status["relies_on_owners"].iloc[0]) is False

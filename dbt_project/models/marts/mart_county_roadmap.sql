@@ -102,7 +102,10 @@ select
             || 'them the coefficient is ' || printf('%.3f', o.cv_without_flagged) || ' ≤ cap ' || printf('%.2f', i.cap)
             || ' (now ' || printf('%.3f', i.cv_now) || '); the plan''s ¥'
             || printf('%.2f', (i.cost_yuan - coalesce(i.floor_cost_yuan, 0)) / 1e6)
-            || ' M beyond the floors rests on them: check their data before building'
+            || ' M beyond the floors rests on them (the row''s plan: ¥'
+            || printf('%.2f', coalesce(i.one_off_cost_yuan, 0) / 1e6) || ' M one-off + ¥'
+            || printf('%.2f', coalesce(i.recurring_cost_yuan_per_year, 0) / 1e6)
+            || ' M a year): check their data before building'
         when
             i.balance_rule = 'comprehensive' and (i.indicator_code = 'COMPREHENSIVE' or o.units_flagged is not null)
             and not {{ at_most('lc.cv_now', 'i.cap') }} and {{ at_most('ol.cv_without_flagged', 'i.cap') }}
@@ -111,7 +114,10 @@ select
             || 'of the level left out the comprehensive coefficient is ' || printf('%.3f', ol.cv_without_flagged)
             || ' ≤ cap ' || printf('%.2f', i.cap) || ' (now ' || printf('%.3f', lc.cv_now) || '); the plan''s ¥'
             || printf('%.2f', (i.cost_yuan - coalesce(i.floor_cost_yuan, 0)) / 1e6)
-            || ' M beyond the floors rests on them: check their data before building'
+            || ' M beyond the floors rests on them (the row''s plan: ¥'
+            || printf('%.2f', coalesce(i.one_off_cost_yuan, 0) / 1e6) || ' M one-off + ¥'
+            || printf('%.2f', coalesce(i.recurring_cost_yuan_per_year, 0) / 1e6)
+            || ' M a year): check their data before building'
     end as driven_by_outliers,
     -- private schools (民办): the owner's duty, never in the county's costs above (roadmap.md §1)
     case when l.status <> 'incomplete' then i.owner_cost_yuan end as owner_cost_yuan,
@@ -121,7 +127,17 @@ select
     case when l.status <> 'incomplete' then p.owner_one_off_cost_yuan end as level_owner_one_off_cost_yuan,
     case
         when l.status <> 'incomplete' then p.owner_recurring_cost_yuan_per_year
-    end as level_owner_recurring_cost_yuan_per_year
+    end as level_owner_recurring_cost_yuan_per_year,
+    -- the rows the rule set's balance rule judges (as fct_county_coefficients.decides_verdict): every
+    -- indicator under per_indicator, the COMPREHENSIVE row under comprehensive; the others' cap is the
+    -- comprehensive cap, shown for reference
+    case i.balance_rule
+        when 'per_indicator' then i.indicator_code <> 'COMPREHENSIVE'
+        when 'comprehensive' then i.indicator_code = 'COMPREHENSIVE'
+    end as decides_verdict,
+    -- the plan passes only if private schools' owners add beyond their own floors (additions made to
+    -- lower a coefficient at a private school: the county cannot assign them)
+    case when l.status <> 'incomplete' and p.planned then p.relies_on_owners end as plan_relies_on_owners
 from indicators as i
 inner join levels as l
     on i.year = l.year and i.ruleset = l.ruleset and i.county_code = l.county_code and i.level = l.level

@@ -14,5 +14,6 @@ select
     reason_if_fails,
     owner_cost_yuan,
     owner_one_off_cost_yuan,
-    owner_recurring_cost_yuan_per_year
+    owner_recurring_cost_yuan_per_year,
+    relies_on_owners
 from {{ source('equity', 'plan_county_levels') }}
