@@ -128,7 +128,8 @@ def build_automation(year_job) -> tuple[list, list]:
         context.update_cursor(json.dumps(state, sort_keys=True))
         if requests:
             return requests
-        return dg.SkipReason("; ".join(f"{r}; skipped" for r in skipped) or "no feed file added or changed")
+        return dg.SkipReason("; ".join(f"{r}; skipped" for r in skipped)
+                             or "no year's feed files differ from what it last looked at or from what is published")
 
     @dg.run_failure_sensor(name="record_run_failures", default_status=sensor_status,
                            description="Record failed runs in <warehouse>/run_failures.jsonl; POST to "
