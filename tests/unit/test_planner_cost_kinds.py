@@ -107,32 +107,36 @@ def test_one_off_plus_recurring_is_the_cost_exactly_on_random_levels():
 # The plan tables in the warehouse (equity/warehouse.py)
 
 
-def _warehouse():
-    """An in-memory warehouse holding what write_roadmap reads for the two-school level: dbt's
-    int_ models and seeds, the unit costs as int_unit_costs gives them (R1 priced by a delivered
-    figure, which has no kind: the seed's applies)."""
+def planner_warehouse(units, delivered=(120000.0, 3000.0), seed=(100000.0, 3000.0)):
+    """An in-memory warehouse holding what write_roadmap reads for a primary level of R1 and R4: dbt's
+    int_ models and seeds from `units` (is_private when the frame has it, else public), the unit costs
+    as int_unit_costs gives them (`delivered`, R1 and R4) and the seed's (`seed`, with their kinds)."""
     con = duckdb.connect()
-    units = _two_schools()
     indicators = units[["year", "ruleset", "county_code", "level", "school_id", "indicator_code", "students",
                         "value", "threshold"]]
+    schools = units.assign(is_private=units["is_private"] if "is_private" in units else False)
     con.register("u", indicators)
+    con.register("s", schools[["year", "school_id", "is_private"]])
     con.execute("create table int_school_unit_indicators as select * from u")
     con.execute("create table int_school_units as select distinct year, ruleset, school_id, level, "
                 "1.0 as resource_share from u")
-    con.execute("create table stg_census__schools as select distinct year, school_id, false as is_private from u")
+    con.execute("create table stg_census__schools as select distinct year, school_id, is_private from s")
     con.execute("""create table standards as select * from (values
         ('r', 'primary', 'R1', 100, true, false), ('r', 'primary', 'R4', 1, false, false))
         t(ruleset, level, indicator_code, per_students, indivisible, whole_school)""")
-    con.execute("""create table int_unit_costs as select * from (values
-        (2024, 'primary', 'R1', 120000.0), (2024, 'primary', 'R4', 3000.0))
-        t(year, level, indicator_code, cost_yuan)""")
-    con.execute("""create table unit_costs as select * from (values
-        ('primary', 'R1', 100000.0, 'recurring'), ('primary', 'R4', 3000.0, 'one_off'))
-        t(level, indicator_code, cost_yuan, cost_kind)""")
+    con.execute("create table int_unit_costs as select * from (values (2024, 'primary', 'R1', ?::double), "
+                "(2024, 'primary', 'R4', ?::double)) t(year, level, indicator_code, cost_yuan)", list(delivered))
+    con.execute("create table unit_costs as select * from (values ('primary', 'R1', ?::double, 'recurring'), "
+                "('primary', 'R4', ?::double, 'one_off')) t(level, indicator_code, cost_yuan, cost_kind)", list(seed))
     con.execute("create table rulesets as select 'r' as ruleset, 'per_indicator' as balance_rule, "
                 "true as has_school_rule")
     con.execute("create table balance_standards as select 'r' as ruleset, 'primary' as level, 0.50 as cv_max")
     return con
+
+
+def _warehouse():
+    """The two-school level; R1 priced by a delivered figure, which has no kind: the seed's applies."""
+    return planner_warehouse(_two_schools())
 
 
 def test_the_plan_tables_carry_the_split_and_the_seeds_kind():

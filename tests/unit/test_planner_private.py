@@ -7,7 +7,6 @@ totals are summed again here from the additions and the unit costs, school by sc
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from equity.planner import cost_curve, plan, plan_by_pieces, verify
 from equity.warehouse import write_roadmap
 from tests.unit.test_planner import _groups, _national_like
+from tests.unit.test_planner_cost_kinds import planner_warehouse
 
 TEACHER, M2 = 120_000.0, 3_000.0  # ¥ a teacher-year (recurring), ¥ a m² (one-off)
 
@@ -147,27 +147,7 @@ def test_on_random_levels_the_county_pays_the_public_additions_and_the_owners_th
 
 
 def _warehouse():
-    con = duckdb.connect()
-    units = _three_schools()
-    con.register("u", units)
-    con.execute("create table int_school_unit_indicators as select year, ruleset, county_code, level, school_id, "
-                "indicator_code, students, value, threshold from u")
-    con.execute("create table int_school_units as select distinct year, ruleset, school_id, level, "
-                "1.0 as resource_share from u")
-    con.execute("create table stg_census__schools as select distinct year, school_id, is_private from u")
-    con.execute("""create table standards as select * from (values
-        ('r', 'primary', 'R1', 100, true, false), ('r', 'primary', 'R4', 1, false, false))
-        t(ruleset, level, indicator_code, per_students, indivisible, whole_school)""")
-    con.execute(f"""create table int_unit_costs as select * from (values
-        (2024, 'primary', 'R1', {TEACHER}), (2024, 'primary', 'R4', {M2}))
-        t(year, level, indicator_code, cost_yuan)""")
-    con.execute(f"""create table unit_costs as select * from (values
-        ('primary', 'R1', {TEACHER}, 'recurring'), ('primary', 'R4', {M2}, 'one_off'))
-        t(level, indicator_code, cost_yuan, cost_kind)""")
-    con.execute("create table rulesets as select 'r' as ruleset, 'per_indicator' as balance_rule, "
-                "true as has_school_rule")
-    con.execute("create table balance_standards as select 'r' as ruleset, 'primary' as level, 0.50 as cv_max")
-    return con
+    return planner_warehouse(_three_schools(), delivered=(TEACHER, M2), seed=(TEACHER, M2))
 
 
 def test_the_plan_tables_list_the_private_schools_addition_as_the_owners():
