@@ -71,8 +71,7 @@ UI_LANDING   = $(or $(JUNHENG_LANDING),$(UI_WAREHOUSE)/landing)
 UI_HOME      = $(or $(DAGSTER_HOME),$(UI_WAREHOUSE)/dagster_home)
 PORT        ?= 3000
 ui: $(MANIFEST)
-	mkdir -p $(UI_HOME)
-	test -f $(UI_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(UI_HOME)/dagster.yaml
+	$(BIN)/python -m orchestration.environment $(UI_HOME)
 	@test -d $(UI_LANDING) || echo "WARNING: the landing folder $(UI_LANDING) does not exist (run make demo, or set JUNHENG_LANDING); runs launched from the UI will fail and the landing sensor will skip"
 	@echo "Dagster UI on http://127.0.0.1:$(PORT): warehouse $(UI_WAREHOUSE), landing $(UI_LANDING), DAGSTER_HOME $(UI_HOME)"
 	DAGSTER_HOME=$(UI_HOME) JUNHENG_WAREHOUSE=$(UI_WAREHOUSE) JUNHENG_LANDING=$(UI_LANDING) \

@@ -269,7 +269,9 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
                            [year]).fetchone()[0]
 
     admit_year(feed_load_facts(landing, year, feed, loaded_rows), accept_shrink=accept_shrink).raise_if_refused()
-    release_unused_memory()  # the schools file was parsed to count its rows: its pages back
+    schools_file = find_feed_file(landing, year, "schools")
+    # the schools file was parsed to count its rows: its pages back (a row of it is ≥ 40 bytes)
+    release_unused_memory(schools_file.stat().st_size // 40 if schools_file else 0)
     path = find_feed_file(landing, year, feed)
     if path is None:
         others = unrecognised_files(landing, year)
@@ -301,11 +303,11 @@ def _ingest_feed(con: duckdb.DuckDBPyConnection, landing: Path | str, year: int,
     )
     summary.extra_columns = list(delivered.extra_columns)
     del delivered  # the delivered cells (in the typed rows' _delivered now) are not needed to write them
-    release_unused_memory()  # ≈ 0.6 GB of a national file's freed cells and DuckDB buffers, before the write
+    release_unused_memory(summary.rows_delivered)  # ≈ 0.6 GB of a national file's freed cells and DuckDB buffers, before the write
     write_feed(con, year, feed, validated, summary, loaded_at)
     # written: the delivered cells and the hashes are not read again
     validated.typed, validated.cells = validated.typed.drop(columns=["_delivered", "_row_hash"], errors="ignore"), None
-    release_unused_memory()
+    release_unused_memory(summary.rows_delivered)
     if feed == "schools" and _report_flags(summary, schools_flags(con, year, validated, rel_path)):
         con.execute("update feed_loads set notes = ? where year = ? and feed = ?",
                     ["; ".join(summary.notes), year, feed])

@@ -636,7 +636,7 @@ def validate_feed(delivered: DeliveredFeed, ref: SchoolsReference | None = None,
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    release_unused_memory()  # the typing connection's buffers, back before the hashing
+    release_unused_memory(len(raw))  # the typing connection's buffers, back before the hashing
 
     typed = typed_arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
     typed.index = raw.index

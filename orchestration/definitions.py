@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from core.settings import Settings
 from orchestration.assets.coefficients import county_coefficients, county_equity_measures, county_roadmap
@@ -22,7 +21,7 @@ from orchestration.checks import all_mart_checks
 from orchestration.partitions import yearly_partitions
 from orchestration.progress import file_logger, progress_logger
 from orchestration.project import dbt_project
-from orchestration.resources import JunhengConfig
+from orchestration.resources import JunhengConfig, JunhengDbtCli
 
 YEAR_JOB = "junheng_year"
 DOCS_JOB = "dbt_docs_job"
@@ -57,7 +56,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[*schedules, docs_schedule],
         sensors=sensors,
         resources={
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": JunhengDbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()),
             "junheng": JunhengConfig(landing_dir=str(settings.landing), warehouse_dir=str(settings.warehouse)),
         },
         executor=dg.in_process_executor,

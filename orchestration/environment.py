@@ -3,6 +3,7 @@ prepared ahead of loading the definitions, and the Dagster instance folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from core.settings import DBT_PROJECT_DIR, OFFLINE_ENV  # the offline switches' one home is core/settings.py
 
-DAGSTER_YAML = """\
-# Written by junheng. No network at run time: telemetry off. One run at a time (DuckDB has one writer).
+YAML_HEADER = "# Written by junheng."
+DAGSTER_YAML = f"""\
+{YAML_HEADER} No network at run time: telemetry off. One run at a time (DuckDB has one writer).
 telemetry:
   enabled: false
 concurrency:
@@ -20,7 +22,21 @@ concurrency:
 # No newsletter prompt in the UI (it would reach out to the network)
 nux:
   enabled: false
+# Dagster's SQLite storage with the event log's connections kept (orchestration/storage.py)
+storage:
+  custom:
+    module: orchestration.storage
+    class: JunhengSqliteStorage
+    config:
+      base_dir: {{base_dir}}
 """
+
+
+def instance_yaml(home: Path | None = None) -> str:
+    """The instance's dagster.yaml: its storage under `home` (absolute), or under $DAGSTER_HOME when None
+    (orchestration/dagster.yaml, which `make ui` copies and runs with DAGSTER_HOME set)."""
+    base_dir = "{env: DAGSTER_HOME}" if home is None else json.dumps(str(Path(home).resolve()))
+    return DAGSTER_YAML.format(base_dir=base_dir)
 
 
 def ensure_offline_env() -> None:
@@ -51,8 +67,16 @@ def dagster_home(warehouse: Path) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or warehouse / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    wanted = instance_yaml(home)
+    # Written when missing, and rewritten when junheng wrote it (an older version's file): a user's own
+    # dagster.yaml (another header) is left alone.
+    if not cfg.exists() or (cfg.read_text(encoding="utf-8").startswith(YAML_HEADER)
+                            and cfg.read_text(encoding="utf-8") != wanted):
+        cfg.write_text(wanted, encoding="utf-8")
     return home
+
+
+if __name__ == "__main__":  # `python -m orchestration.environment HOME`: write HOME/dagster.yaml (make ui)
+    dagster_home(Path(sys.argv[1]))
 
 

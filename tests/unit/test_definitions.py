@@ -121,3 +121,23 @@ def test_every_check_says_what_it_protects():
     assert words["unique_combination_int_county_item_gaps_year__county_code__item_code"] == \
         "int_county_item_gaps: one row per year, county_code, item_code: no key appears twice"
     assert all("\n" not in d and len(d) < 400 for d in words.values())
+
+
+def test_the_dbt_resource_skips_what_it_does_not_use_and_notices_an_upgrade():
+    """JunhengDbtCli overrides two private members of dagster-dbt's resource (the dbt version through a
+    child process, an in-process adapter per command): they must still exist in the pinned dagster-dbt,
+    or the override is dead and the ≈ 7 s a run it saves come back unnoticed."""
+    import importlib.metadata
+
+    from dagster_dbt import DbtCliResource
+
+    from core.settings import Settings
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import JunhengDbtCli
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has DbtCliResource.{name}"
+    dbt = build_definitions(Settings.from_env()).resources["dbt"]
+    assert isinstance(dbt, JunhengDbtCli)
+    assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
