@@ -67,6 +67,10 @@ def duckdb_memory_limit(env_name: str, default: str, env: dict[str, str] | None 
     return value
 
 
+# dbt's DuckDB memory_limit (dbt_project/profiles.yml repeats the default for a plain `dbt build`)
+DBT_MEMORY_ENV = "JUNHENG_DBT_MEMORY_LIMIT"
+DBT_MEMORY_DEFAULT = "2GB"
+
 LEVELS = ("primary", "junior")
 WORKING_DB = "junheng.duckdb"
 PUBLISHED_DB = "published.duckdb"

@@ -12,7 +12,7 @@ from pathlib import Path
 from core.settings import DBT_PROJECT_DIR, OFFLINE_ENV  # the offline switches' one home is core/settings.py
 
 YAML_HEADER = "# Written by junheng."
-DAGSTER_YAML = f"""\
+_TEMPLATE = f"""\
 {YAML_HEADER} No network at run time: telemetry off. One run at a time (DuckDB has one writer).
 telemetry:
   enabled: false
@@ -36,7 +36,10 @@ def instance_yaml(home: Path | None = None) -> str:
     """The instance's dagster.yaml: its storage under `home` (absolute), or under $DAGSTER_HOME when None
     (orchestration/dagster.yaml, which `make ui` copies and runs with DAGSTER_HOME set)."""
     base_dir = "{env: DAGSTER_HOME}" if home is None else json.dumps(str(Path(home).resolve()))
-    return DAGSTER_YAML.format(base_dir=base_dir)
+    return _TEMPLATE.format(base_dir=base_dir)
+
+
+DAGSTER_YAML = instance_yaml(None)  # for a process started with DAGSTER_HOME set (the UI, the daemon)
 
 
 def ensure_offline_env() -> None:

@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core.faultpoints import maybe_die
+from core.settings import DBT_MEMORY_DEFAULT, DBT_MEMORY_ENV, duckdb_memory_limit
 from orchestration.partitions import partition_years, single_run, yearly_partitions
 from orchestration.project import dbt_project
 from orchestration.resources import JunhengConfig
@@ -103,10 +104,12 @@ def dbt_env(years: Sequence[int] | None, warehouse: Path | str,
     """What one run tells dbt, as environment variables of the dbt child (profiles.yml and
     macros/years.sql read them): the years it rebuilds ('all' when None), the warehouse directory
     (JUNHENG_WAREHOUSE, absolute: the setting's own name and form; profiles.yml adds the file name),
-    and the years the timetable reads (the years published plus the run's own; 'all' when None).
+    the years the timetable reads (the years published plus the run's own; 'all' when None), and dbt's
+    DuckDB memory limit (JUNHENG_DBT_MEMORY_LIMIT, checked here so a bad value names the setting).
     Not --vars: a --vars value that changes from run to run makes dbt re-parse the whole project
     at every invocation (≈ 4 s each); these are read at execution only."""
     return {
+        DBT_MEMORY_ENV: duckdb_memory_limit(DBT_MEMORY_ENV, DBT_MEMORY_DEFAULT),  # a bad value stops here
         "JUNHENG_DBT_YEARS": "all" if years is None else json.dumps(sorted({int(y) for y in years})),
         "JUNHENG_WAREHOUSE": str(Path(warehouse).resolve()),
         "JUNHENG_DBT_TIMELINE_YEARS": ("all" if timeline_years is None

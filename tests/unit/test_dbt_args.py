@@ -76,3 +76,27 @@ def test_the_cli_reads_the_publication_of_its_warehouse(tmp_path, monkeypatch, c
     assert capsys.readouterr().err.strip() == f"junheng: no publication at {tmp_path.resolve() / 'wh' / 'published.duckdb'}"
     assert main(["publications", "list"]) == 0
     assert capsys.readouterr().out.strip() == f"no publication kept in {tmp_path.resolve() / 'elsewhere' / 'publications'}"
+
+
+def test_dbts_duckdb_gets_the_memory_limit_setting_and_a_bad_one_names_it(monkeypatch):
+    """dbt's DuckDB is bounded like the Python steps' (a five-year national backfill held 3.8 GB in dbt):
+    JUNHENG_DBT_MEMORY_LIMIT, default 2GB, reaches profiles.yml's `settings`; a value that is no size is
+    refused with the setting's name before dbt starts."""
+    import jinja2
+    import pytest
+    import yaml
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    raw = profile["junheng"]["outputs"]["dev"]["settings"]["memory_limit"]
+
+    def rendered(env: dict[str, str]) -> str:
+        return jinja2.Template(raw).render(env_var=lambda name, default=None: env.get(name, default))
+
+    monkeypatch.delenv("JUNHENG_DBT_MEMORY_LIMIT", raising=False)
+    env = dbt_env([2024], "/w")
+    assert env["JUNHENG_DBT_MEMORY_LIMIT"] == "2GB" == rendered(env) == rendered({})  # one default
+    monkeypatch.setenv("JUNHENG_DBT_MEMORY_LIMIT", "750MB")
+    assert rendered(dbt_env([2024], "/w")) == "750MB"
+    monkeypatch.setenv("JUNHENG_DBT_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="JUNHENG_DBT_MEMORY_LIMIT='lots' is not a size"):
+        dbt_env([2024], "/w")
