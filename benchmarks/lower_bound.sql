@@ -27,7 +27,8 @@
 --     1.1 : senior 1.32; 完全中学 junior 1 : senior 1.2); teachers and students are per stage;
 --   * numerators: R1 = B7 qualified teachers (primary: associate degree and above; junior: bachelor
 --     and above), R2 backbone teachers, R3 PE + music + art teachers, R4 = B1 teaching & auxiliary
---     area minus indoor sports area, R5 = B2 sports ground + indoor sports area, R6 = B3 equipment
+--     area as the census counts it (the indoor sports hall inside it: dbt vars r4_/b1_subtract_indoor_sports
+--     default false), R5 = B2 sports ground + indoor sports area, R6 = B3 equipment
 --     value (万元 × 10000), R7 multimedia classrooms, B4 computers, B5 books, B6 full-time teachers,
 --     B8 teachers with an intermediate or higher title; value = numerator × per_students / students;
 --   * the coefficient per county × level × indicator: X̄ = Σ P·X / Σ P, S = sqrt(Σ P·(X − X̄)² / Σ P),
@@ -116,7 +117,7 @@ teachers as (
 facilities as (
     select
         school_id,
-        teaching_aux_area_m2 - indoor_sports_area_m2 as floor_area_m2,
+        teaching_aux_area_m2 as floor_area_m2,
         sports_ground_area_m2 + indoor_sports_area_m2 as sports_area_m2,
         equipment_value_10k_yuan * 10000 as equipment_value_yuan,
         multimedia_classrooms,
