@@ -114,3 +114,40 @@ def test_a_bi_tool_reads_what_each_table_and_column_means(worked_example_publish
                 checked += 1
     engine.dispose()
     assert checked > 300
+
+
+def test_a_bi_user_joins_the_facts_to_county_school_and_indicator_dimensions(worked_example_published):
+    """dim_county, dim_school and dim_indicator (issue 32, item 7), read through SQLAlchemy as a BI tool
+    joins them. Expected values written out by hand: the worked example is one county, 210302 铁东区 of
+    鞍山市 (2103) in 辽宁省 (21), not a development zone, with five primary schools 示例第1…5小学 (type 小学,
+    published as the contract's code `primary`; urban code 210: village); the standards seed gives moe_2017 primary R1 a threshold of 4.2 and a cap of 0.50."""
+    import sqlalchemy as sa
+
+    _, wh = worked_example_published
+    engine = sa.create_engine(f"duckdb:///{wh / 'published.duckdb'}", connect_args={"read_only": True},
+                              poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        def q(sql: str) -> list[tuple]:
+            return [tuple(r) for r in conn.execute(sa.text(sql)).fetchall()]
+
+        assert q("select year, county_code, county_name, city_code, city_name, province_code, province_name, "
+                 "is_development_zone from dim_county") == [
+            (2024, "210302", "铁东区", "2103", "鞍山市", "21", "辽宁省", False)]
+        assert q("select school_id, school_name, school_type, county_code, area, parent_school_id, is_private "
+                 "from dim_school where year = 2024 order by school_id") == [
+            (sid, f"示例第{i}小学", "primary", "210302", "village", None, False)
+            for i, sid in enumerate(worked_example.SCHOOL_IDS, start=1)]
+        assert q("select name_zh, threshold, cv_max, dimension from dim_indicator where year = 2024 and "
+                 "ruleset = 'moe_2017' and level = 'primary' and indicator_code = 'R1'") == [
+            ("每百名学生拥有高于规定学历教师数", 4.2, 0.5, "resource")]
+        # every fact row finds its dimension rows: no orphan code in a join a BI user makes
+        assert q("select count(*) from fct_county_coefficients f left join dim_county d using (year, county_code) "
+                 "where d.county_code is null") == [(0,)]
+        assert q("select count(*) from fct_school_unit_indicators f left join dim_school d using (year, school_id) "
+                 "where d.school_id is null") == [(0,)]
+        assert q("select count(*) from fct_school_unit_indicators f left join dim_indicator d "
+                 "using (year, ruleset, level, indicator_code) where d.indicator_code is null") == [(0,)]
+        # the county's name where a reader looks for it, the same as the dimension's
+        for table in ("fct_county_coefficients", "fct_county_items", "mart_county_roadmap"):
+            assert q(f"select distinct county_name from {table}") == [("铁东区",)], table
+    engine.dispose()

@@ -433,3 +433,15 @@ def test_the_roadmap_marks_the_rows_that_decide_and_the_plans_that_rest_on_priva
     marked = published(wh, "select distinct year, ruleset, county_code, level from mart_county_roadmap "
                            "where plan_relies_on_owners")
     assert set(beyond.itertuples(index=False, name=None)) <= set(marked.itertuples(index=False, name=None))
+
+
+def test_dim_county_names_the_demos_city_and_tells_its_two_development_zones(good_run):
+    """The demo's nine units of 鞍山市 (synthetic/design.py): seven districts, counties and a county-level city,
+    and the two development zones 210391 鞍山高新技术产业开发区 and 210392 鞍山经济开发区 (zone codes synthetic,
+    told by their names), every year held."""
+    _, wh = good_run
+    dim = published(wh, "select year, county_code, city_name, province_name, is_development_zone from dim_county")
+    assert sorted(dim["year"].unique().tolist()) == list(range(2018, 2025))
+    assert set(dim["city_name"]) == {"鞍山市"} and set(dim["province_name"]) == {"辽宁省"}
+    assert (dim.groupby("year").size() == 9).all()
+    assert set(dim.loc[dim["is_development_zone"], "county_code"]) == {"210391", "210392"}

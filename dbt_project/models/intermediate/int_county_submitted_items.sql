@@ -13,12 +13,12 @@ rulesets as (
 ),
 
 status as (
-    select year, county_code, county_incomplete, incomplete_reason from {{ ref('int_county_data_status') }}
+    select year, county_code, county_name, county_incomplete, incomplete_reason from {{ ref('int_county_data_status') }}
     where {{ year_filter('year') }}
 ),
 
 county_rulesets as (
-    select s.year, s.county_code, s.county_incomplete, s.incomplete_reason, r.ruleset, i.*
+    select s.year, s.county_code, s.county_name, s.county_incomplete, s.incomplete_reason, r.ruleset, i.*
     from status as s
     cross join rulesets as r
     inner join items as i on position(r.ruleset in i.rulesets) > 0
@@ -113,7 +113,8 @@ select
     cr.incomplete_reason,
     sb.status as submitted_status,
     sb.value_text as submitted_value,
-    sb.evidence
+    sb.evidence,
+    cr.county_name
 from county_rulesets as cr
 left join submitted as sb
     on cr.year = sb.year and cr.ruleset = sb.ruleset and cr.county_code = sb.county_code and cr.item_code = sb.item_code

@@ -12,7 +12,7 @@ with coefficients as (
 ),
 
 status as (
-    select year, county_code, county_incomplete, incomplete_reason from {{ ref('int_county_data_status') }}
+    select year, county_code, county_name, county_incomplete, incomplete_reason from {{ ref('int_county_data_status') }}
     where {{ year_filter('year') }}
 ),
 
@@ -43,7 +43,8 @@ guarded as (
         case r.balance_rule
             when 'per_indicator' then c.indicator_code <> 'COMPREHENSIVE'
             when 'comprehensive' then c.indicator_code = 'COMPREHENSIVE'
-        end as decides_verdict
+        end as decides_verdict,
+        s.county_name
     from coefficients as c
     left join status as s on c.year = s.year and c.county_code = s.county_code
     left join caps as k on c.ruleset = k.ruleset and c.level = k.level
@@ -65,5 +66,6 @@ select
     cv_null_reason,
     cv_max,
     {{ at_most('cv', 'cv_max') }} as within_cap,
-    decides_verdict
+    decides_verdict,
+    county_name
 from guarded

@@ -65,5 +65,6 @@ select
         and submitted_status in ('pass', 'fail') and computed_status <> submitted_status,
         false
     ) as disagreement,
-    sort_order
+    sort_order,
+    county_name
 from judged

@@ -20,7 +20,7 @@ plan_levels as (
 ),
 
 levels as (
-    select year, ruleset, county_code, level, status, blocking_reasons from {{ ref('mart_county_level_resources') }}
+    select year, ruleset, county_code, county_name, level, status, blocking_reasons from {{ ref('mart_county_level_resources') }}
     where {{ year_filter('year') }}
 ),
 
@@ -137,7 +137,8 @@ select
     end as decides_verdict,
     -- the plan passes only if private schools' owners add beyond their own floors (additions made to
     -- lower a coefficient at a private school: the county cannot assign them)
-    case when l.status <> 'incomplete' and p.planned then p.relies_on_owners end as plan_relies_on_owners
+    case when l.status <> 'incomplete' and p.planned then p.relies_on_owners end as plan_relies_on_owners,
+    l.county_name
 from indicators as i
 inner join levels as l
     on i.year = l.year and i.ruleset = l.ruleset and i.county_code = l.county_code and i.level = l.level
