@@ -385,3 +385,17 @@ def test_key_codes_equal_the_coefficient_kernels_group_codes(layout):
 def test_empty_input_has_the_columns():
     out = equity_measures(_frame([], []).iloc[:0], ["group"])
     assert list(out.columns) == ["group", *MEASURE_COLUMNS] and out.empty
+
+
+@pytest.mark.parametrize("area_mode", ["urban_rural", "three_way"])
+def test_a_tiny_index_keeps_its_between_part_within_the_total(area_mode):
+    """A national backfill's county 370023, junior R1 of 2020: two schools, one town and one village, with
+    1,482 and 1,306 pupils and R1 5.668016… and 5.666156… (0.03 % apart). With one unit per area the
+    within part is exactly 0 (each area's own index is 0), so the between part is the whole of T and the
+    share exactly 1 — by hand, whatever T's rounding. Computed apart, the between part came out 1.1e-16
+    above T: a share of 1.0000000084, which the blocking GX check refused."""
+    row = _one([1482, 1306], [5.668016194331984, 5.666156202143951], ["111", "210"], area_mode=area_mode)
+    assert 0 < row["theil_t"] < 1e-7 and 0 < row["theil_l"] < 1e-7
+    for index in ("theil_t", "theil_l"):  # 0 by hand; never below it, the between part never above the total
+        assert 0.0 <= row[f"{index}_within"] <= 1e-15 and 0.0 <= row[f"{index}_between"] <= row[index], index
+    assert 1.0 - 1e-6 < row["theil_t_between_share"] <= 1.0
