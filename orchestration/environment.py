@@ -73,8 +73,8 @@ def dagster_home(warehouse: Path) -> Path:
     wanted = instance_yaml(home)
     # Written when missing, and rewritten when junheng wrote it (an older version's file): a user's own
     # dagster.yaml (another header) is left alone.
-    if not cfg.exists() or (cfg.read_text(encoding="utf-8").startswith(YAML_HEADER)
-                            and cfg.read_text(encoding="utf-8") != wanted):
+    current = cfg.read_text(encoding="utf-8") if cfg.exists() else None
+    if current is None or (current.startswith(YAML_HEADER) and current != wanted):
         cfg.write_text(wanted, encoding="utf-8")
     return home
 
